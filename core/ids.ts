@@ -24,6 +24,8 @@ export const idPrefixes = {
   audit: 'aud',
   skipTrace: 'skt',
   shortLink: 'lnk',
+  cost: 'cst',
+  queueProbe: 'qpr',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -49,4 +49,13 @@ describe('npm start', () => {
     const res = await fetch(`${stack.url}/api/health`);
     expect(res.status).toBe(200);
   });
+
+  it('starts again on the same ports after being killed with kill -9', async () => {
+    const port = Number(new URL(stack.url).port);
+    const edgePort = Number(new URL(stack.edgeUrl).port);
+    await stack.kill9();
+    stack = await spawnStack({ dataDir, port, edgePort, env: { DATABASE_URL: process.env.DATABASE_URL ?? '' } });
+    expect((await fetch(`${stack.url}/api/health`)).status).toBe(200);
+    expect((await fetch(`${stack.edgeUrl}/health`)).status).toBe(200);
+  });
 });

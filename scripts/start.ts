@@ -60,6 +60,9 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // Miniflare installs its own handlers that exit at once (130) and would skip our clean shutdown.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

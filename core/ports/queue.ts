@@ -5,7 +5,8 @@
  */
 import type { FunctionName } from '../functions';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** JSON as `JSON.stringify` writes it: an object property that is `undefined` is simply left out. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
 
 export type OutgoingMessage = {
   destination: FunctionName;
@@ -15,6 +16,11 @@ export type OutgoingMessage = {
   delaySeconds?: number;
   /** Follows the work through logs (import → report). */
   correlationId?: string;
+  /**
+   * How many times a failed delivery is retried (QStash's `Upstash-Retries`; the local relay makes
+   * `retries + 1` attempts). Unset → the adapter's default (3 on QStash, 7 on the local relay).
+   */
+  retries?: number;
 };
 
 export type PublishResult = { messageId: string; deduplicated: boolean };

@@ -25,6 +25,8 @@ export const outbox = pgTable(
     body: jsonb('body').notNull(),
     dedupeId: text('dedupe_id').notNull(),
     delaySeconds: integer('delay_seconds').notNull().default(0),
+    /** Null → the queue adapter's default (QStash's `Upstash-Retries`; the relay makes retries + 1 attempts). */
+    retries: integer('retries'),
     correlationId: text('correlation_id'),
     tenantId: text('tenant_id'),
     status: text('status', { enum: ['pending', 'published'] }).notNull().default('pending'),
@@ -38,6 +40,7 @@ export const outbox = pgTable(
     index('outbox_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
     check('outbox_status_check', sql`${t.status} in ('pending', 'published')`),
     check('outbox_delay_check', sql`${t.delaySeconds} >= 0`),
+    check('outbox_retries_check', sql`${t.retries} is null or ${t.retries} between 0 and 100`),
   ],
 );
 

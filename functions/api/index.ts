@@ -5,8 +5,10 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../shared/app';
 import type { Services } from '../shared/services';
+import { opsRoutes } from './ops';
 
-export function apiRoutes(_services: Services): Hono<AppEnv> {
+export function apiRoutes(services: Services): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
+  api.route('/', opsRoutes(services));
   return api;
 }

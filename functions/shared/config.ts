@@ -15,7 +15,7 @@ const optional = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const port = (fallback: number) =>
-  optional.pipe(z.coerce.number().int().min(1).max(65535).optional()).transform((v) => v ?? fallback);
+  optional.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()).transform((v) => v ?? fallback);
 
 const url = optional.pipe(z.url().optional());
 

@@ -16,6 +16,7 @@ import { runCronTick } from '../cron/index';
 import { functionForPath, functionNames, type FunctionApp, type FunctionName } from './app';
 import { buildFunctionApp, buildRuntime, type Runtime } from './compose';
 import { describeAdapters, type Config } from './config';
+import { scheduledInvocation } from './do-adapter';
 import { startLocalEdge } from './local-edge';
 import type { Logger } from './log';
 
@@ -53,12 +54,21 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     const serveWeb = webHandler(options.webDist);
     const server = await listen(config.port, async (request) => {
       const name = functionForPath(new URL(request.url).pathname);
-      return name ? apps[name].fetch(request) : serveWeb(request);
+      if (!name) return serveWeb(request);
+      // Only DO's scheduled trigger may carry this mark (the DO wrapper strips it from web requests too).
+      if (request.headers.has(scheduledInvocation.header)) {
+        const headers = new Headers(request.headers);
+        headers.delete(scheduledInvocation.header);
+        return apps[name].fetch(new Request(request, { headers }));
+      }
+      return apps[name].fetch(request);
     });
     stoppers.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
 
     runtime.relay?.start();
+    // Stopped before the server closes, so deliveries in flight finish instead of being retried.
+    stoppers.push(async () => runtime.relay?.stop());
     const cron = setInterval(() => {
       runCronTick(runtime).catch((error: unknown) => log.error('cron tick failed', { err: error }));
     }, options.cronIntervalMs ?? 15_000);
@@ -71,6 +81,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
         port: config.edgePort,
         bindings: { API_ORIGIN: config.publicUrl, EDGE_CALLBACK_SECRET: edgeCallbackSecret },
         log,
+        pidFile: path.join(config.dataDir, 'edge-workerd.pid'),
       });
       edgeUrl = edge.url;
       // Stopped before the runtime closes, so a click in flight still reaches the database.

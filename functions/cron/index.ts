@@ -1,0 +1,68 @@
+/**
+ * `cron` function: the periodic housekeeping and the queue probe's handler.
+ *
+ * - `POST /fn/cron/tick` (signed delivery) and `runCronTick(services)` (the local server's timer; DO's
+ *   scheduled trigger, through the DO wrapper): sweeps the outbox. Idempotent and cheap: a tick that
+ *   finds nothing does one indexed query, and two overlapping ticks publish a row twice at worst,
+ *   which its dedupe id turns into one delivery.
+ * - `POST /fn/cron/scheduled`: DO's scheduled trigger (see do-adapter.ts `scheduledInvocation`).
+ * - `POST /fn/cron` (signed delivery): queue messages addressed to `cron`, dispatched on the
+ *   envelope's type (today `probe.step`). A message this code cannot read is a permanent failure:
+ *   logged and answered 2xx, because a retry cannot fix it.
+ */
+import { Hono } from 'hono';
+import { probeStepMessage } from '../../core/queue/probe-step-message';
+import type { AppEnv } from '../shared/app';
+import { sweepOutbox, type PublishOutcome } from '../shared/queue/outbox';
+import { handleProbeStep } from '../shared/queue/queue-probe';
+import { scheduledInvocation } from '../shared/do-adapter';
+import { verifyDelivery } from '../shared/queue/verify-delivery';
+import type { QueueServices } from '../shared/queue/queue-services';
+
+/** Rows younger than this are being published by the handler that staged them. */
+const sweepAfterSeconds = 10;
+
+export async function runCronTick(services: QueueServices): Promise<{ ok: true; outbox: PublishOutcome }> {
+  const outbox = await sweepOutbox(services.db, services.queue, { olderThanSeconds: sweepAfterSeconds, log: services.log, now: services.now });
+  if (outbox.published > 0 || outbox.failed > 0) services.log.info('cron tick: outbox swept', { ...outbox });
+  return { ok: true, outbox };
+}
+
+export function cronRoutes(services: QueueServices): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const verified = verifyDelivery(services.deliveries, services.config.publicUrl);
+
+  routes.post('/tick', verified, async (c) => c.json(await runCronTick(services)));
+
+  // DO's scheduled trigger carries no signature; the DO wrapper marks it with a header that it strips
+  // from every web request (and so does the local server), so only the platform can set it.
+  routes.post(scheduledInvocation.path, async (c) => {
+    if (c.req.header(scheduledInvocation.header) !== '1') {
+      return c.json({ error: { code: 'invalid_signature', message: 'Only the scheduled trigger may call this.' } }, 401);
+    }
+    return c.json(await runCronTick(services));
+  });
+
+  routes.post('/', verified, async (c) => {
+    const delivery = c.get('delivery');
+    const log = c.get('log').child({ messageId: delivery.messageId, retried: delivery.retried });
+    const probeStep = probeStepMessage.parse(parseJson(delivery.body));
+    if (probeStep.success) {
+      const outcome = await handleProbeStep({ ...services, log }, probeStep.data);
+      if (outcome === 'unknown_probe') log.warn('probe step for an unknown probe, dropped', { ...probeStep.data });
+      return c.json({ ok: true, outcome });
+    }
+    log.error('cron received a message it cannot read; dropped (a retry cannot fix it)', { issues: probeStep.error.issues.slice(0, 5), body: delivery.body.slice(0, 500) });
+    return c.json({ ok: false, outcome: 'dropped', reason: 'unreadable message' });
+  });
+
+  return routes;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
