@@ -34,23 +34,13 @@ export async function openTestDatabase(options: { /** PGlite: migrate from empty
     await migrateDatabase(database);
     return database;
   }
-  const name = `rr_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database "${name}"`);
-  } catch (error) {
-    await admin.end({ timeout: 5 });
-    throw error;
-  }
-  const target = new URL(url);
-  target.pathname = `/${name}`;
+  const throwaway = await createThrowawayDatabase(url, 'rr_test');
   let database: Database;
   try {
-    database = await openDatabase({ kind: 'postgres', url: target.toString(), max: 4 });
+    database = await openDatabase({ kind: 'postgres', url: throwaway.url, max: 4 });
     await migrateDatabase(database);
   } catch (error) {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end({ timeout: 5 });
+    await throwaway.drop();
     throw error;
   }
   // Same object (the migrator knows it), with a close() that also drops the throw-away database.
@@ -61,12 +51,40 @@ export async function openTestDatabase(options: { /** PGlite: migrate from empty
     closed = true;
     try {
       await closeConnection();
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
     } finally {
-      await admin.end({ timeout: 5 });
+      await throwaway.drop();
     }
   };
   return database;
+}
+
+/**
+ * A new, empty database on the server of `serverUrl` (for tests and child processes that need one of
+ * their own); `drop()` removes it even while connections remain.
+ */
+export async function createThrowawayDatabase(serverUrl: string, prefix = 'rr_tmp'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } catch (error) {
+    await admin.end({ timeout: 5 });
+    throw error;
+  }
+  const target = new URL(serverUrl);
+  target.pathname = `/${name}`;
+  let dropped: Promise<void> | undefined;
+  return {
+    url: target.toString(),
+    drop: () =>
+      (dropped ??= (async () => {
+        try {
+          await admin.unsafe(`drop database if exists "${name}" with (force)`);
+        } finally {
+          await admin.end({ timeout: 5 });
+        }
+      })()),
+  };
 }
 
 /**

@@ -4,19 +4,21 @@
  * queued messages carry their URL, as they do on QStash), and the chain completes with every step
  * handled exactly once — no gap, no step handled twice, no message staged or queued twice.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows, type DatabaseTarget } from '../../../db/client';
+import { createThrowawayDatabase } from '../../../db/testing';
+import { signIn } from '../../../scripts/testing/sign-in';
 import { freePort, spawnStack, type SpawnedStack } from '../../../scripts/testing/spawn-stack';
 
 type ProbeStatus = { steps: number; handled: number; redeliveries: number; done: boolean };
 
 const steps = 300;
+/** The ops routes are admin-only: the seeded admin's session (kept in the database, so it survives restarts). */
+let adminHeaders: Record<string, string> = {};
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -26,58 +28,14 @@ afterAll(async () => {
 async function databaseFor(dataDir: string): Promise<{ env: Record<string, string>; target: DatabaseTarget }> {
   const url = process.env.DATABASE_URL?.trim();
   if (!url) return { env: { DATABASE_URL: '' }, target: { kind: 'pglite', dir: path.join(dataDir, 'pglite') } };
-  const name = `rr_crash_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  cleanups.push(async () => {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end({ timeout: 5 });
-  });
-  const target = new URL(url);
-  target.pathname = `/${name}`;
+  const throwaway = await createThrowawayDatabase(url, 'rr_crash');
+  cleanups.push(() => throwaway.drop());
+  const target = new URL(throwaway.url);
   return { env: { DATABASE_URL: target.toString() }, target: { kind: 'postgres', url: target.toString() } };
 }
 
-/**
- * Processes the stack started (Miniflare's workerd). `kill -9` of the stack orphans them — they keep
- * the edge port — so we note them before the kill and end them by pid after it.
- */
-async function descendants(root: number): Promise<number[]> {
-  const parentOf = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (Number.isInteger(ppid)) parentOf.set(Number(entry), ppid);
-  }
-  const found: number[] = [];
-  const walk = (pid: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent === pid) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(root);
-  return found;
-}
-
-async function killHard(stack: SpawnedStack): Promise<void> {
-  const pid = stack.child.pid;
-  const orphans = pid === undefined ? [] : await descendants(pid);
-  await stack.kill9();
-  for (const orphan of orphans) {
-    try {
-      process.kill(orphan, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 async function status(stack: SpawnedStack, probeId: string): Promise<ProbeStatus> {
-  const res = await fetch(`${stack.url}/api/ops/queue-probe/${probeId}`);
+  const res = await fetch(`${stack.url}/api/ops/queue-probe/${probeId}`, { headers: adminHeaders });
   if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
   return (await res.json()) as ProbeStatus;
 }
@@ -99,16 +57,18 @@ describe('queue chain crash recovery', () => {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reactor-crash-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
       const { env, target } = await databaseFor(dataDir);
-      // The same API port on every start (queued messages carry their URL); a fresh edge port, in case
-      // a killed stack's edge process has not let go of the old one yet.
+      // The same ports on every start: queued messages carry their URL, and the stack reaps the edge
+      // process a killed run left behind on its port.
       const port = await freePort();
-      const spawn = async () => spawnStack({ dataDir, env, port, edgePort: await freePort(), readyTimeoutMs: 90_000 });
+      const edgePort = await freePort();
+      const spawn = async () => spawnStack({ dataDir, env, port, edgePort, readyTimeoutMs: 90_000 });
 
       let stack = await spawn();
-      cleanups.push(() => killHard(stack));
+      cleanups.push(async () => void (await stack.stop()));
+      adminHeaders = (await signIn(stack.url, 'admin@reactor.local')).headers();
       const started = await fetch(`${stack.url}/api/ops/queue-probe`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...adminHeaders, 'content-type': 'application/json' },
         body: JSON.stringify({ steps }),
       });
       expect(started.status).toBe(202);
@@ -117,7 +77,7 @@ describe('queue chain crash recovery', () => {
       for (const killAt of [Math.floor(steps / 4), Math.floor(steps / 2)]) {
         const before = await waitFor(stack, probeId, killAt, 60_000);
         expect(before.done).toBe(false);
-        await killHard(stack);
+        await stack.kill9();
         stack = await spawn();
       }
 
