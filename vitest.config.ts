@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['functions/**/*.test.ts', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'edge/**/*.test.ts'],
+          include: ['functions/**/*.test.ts', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'edge/**/*.test.ts', 'web/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

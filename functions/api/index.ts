@@ -1,14 +1,32 @@
 /**
- * `api` function: the admin's HTTP API under `/api` (contract: shared/API.md). Routers only validate,
- * call the domain and map errors; each area lives in its own file.
+ * `api` function: the admin's HTTP API under `/api` (contract: shared/API.md). Every request passes the
+ * staff-access middleware first (session, CSRF, role; see functions/shared/auth/staff-access.ts), so a
+ * route mounted here is protected by default. Area routers receive `AreaServices` (no raw database)
+ * and reach tenant data only through `c.var.staff.scope`. Keep this file a list of mounts.
  */
 import { Hono } from 'hono';
+import { sessionPolicy } from '../../core/auth/session-lifetime';
 import type { AppEnv } from '../shared/app';
+import { changesNothing, requirePermission, staffAccess } from '../shared/auth/staff-access';
 import type { Services } from '../shared/services';
+import { areaServices } from './area-services';
+import { auditRoutes } from './audit';
+import { authRoutes } from './auth';
+import { devMailboxRoutes } from './dev-mailbox';
 import { opsRoutes } from './ops';
+import { usersRoutes } from './users';
 
 export function apiRoutes(services: Services): Hono<AppEnv> {
+  const policy = sessionPolicy(services.config.sessions);
+  const area = areaServices(services);
   const api = new Hono<AppEnv>();
+  api.use('*', staffAccess({ db: services.db, config: services.config, policy, now: services.now, random: services.random }));
+  api.route('/', authRoutes(services, policy));
+  if (services.devMailbox) api.route('/', devMailboxRoutes(services.devMailbox));
+  api.route('/', usersRoutes(area));
+  api.route('/', auditRoutes());
+  // Ops (queue probe): admins only. Probe rows are queue plumbing, not tenant data, so no audit row.
+  api.use('/ops/*', requirePermission('administer'), changesNothing());
   api.route('/', opsRoutes(services));
   return api;
 }

@@ -17,6 +17,7 @@ import { webhookRoutes } from '../webhook/index';
 import { createFunctionApp, type AppEnv, type FunctionApp, type FunctionName } from './app';
 import { parseConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
+import { createMailer } from './mail/create-mailer';
 import { createQueue, type LocalRelay } from './queue/create-queue';
 import type { Services } from './services';
 
@@ -68,6 +69,7 @@ export async function buildRuntime(config: Config, options: BuildOptions = {}): 
       deliveries,
       now,
       random: (length) => new Uint8Array(randomBytes(length)),
+      ...createMailer(config, { log, now, fetch: options.fetch }),
       relay,
       async close() {
         await relay?.stop();

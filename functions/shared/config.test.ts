@@ -71,6 +71,7 @@ describe('parseConfig', () => {
     [{ SIGNALHOUSE_WEBHOOK_SECRET: 'w' }, ['SIGNALHOUSE_API_KEY']],
     [{ UPSTASH_REDIS_REST_TOKEN: 'r' }, ['UPSTASH_REDIS_REST_URL']],
     [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, ['S3_BUCKET']],
+    [{ POSTMARK_SERVER_TOKEN: 'pm' }, ['MAIL_FROM']],
   ])('names the missing keys of a half-configured part: %o', (env, missing) => {
     expect(problemsOf(env)).toEqual(expect.arrayContaining(missing));
   });
@@ -90,6 +91,24 @@ describe('parseConfig', () => {
     expect(problemsOf({ REACTOR_ENV: 'production' })).toEqual(
       expect.arrayContaining(['DATABASE_URL', 'PUBLIC_URL', 'EDGE_PUBLIC_URL', 'EDGE_CALLBACK_SECRET', 'QSTASH_TOKEN']),
     );
+  });
+
+  it('sends mail through Postmark when configured, else keeps it in the dev mailbox', () => {
+    expect(parseConfig({}).mail).toEqual({ kind: 'dev-mailbox' });
+    expect(parseConfig({ POSTMARK_SERVER_TOKEN: 'pm', MAIL_FROM: 'Reactor <login@example.com>' }).mail).toEqual({
+      kind: 'postmark',
+      serverToken: 'pm',
+      from: 'Reactor <login@example.com>',
+      apiUrl: 'https://api.postmarkapp.com',
+      messageStream: 'outbound',
+    });
+    expect(problemsOf({ REACTOR_ENV: 'production' })).toContain('POSTMARK_SERVER_TOKEN');
+  });
+
+  it('reads session TTLs, 12 hours idle and 7 days absolute by default', () => {
+    expect(parseConfig({}).sessions).toEqual({ idleTtlMinutes: 720, absoluteTtlHours: 168 });
+    expect(parseConfig({ SESSION_IDLE_TTL_MINUTES: '30', SESSION_ABSOLUTE_TTL_HOURS: '24' }).sessions).toEqual({ idleTtlMinutes: 30, absoluteTtlHours: 24 });
+    expect(problemsOf({ SESSION_IDLE_TTL_MINUTES: '0' })).toContain('SESSION_IDLE_TTL_MINUTES');
   });
 
   it('treats blank values as unset', () => {

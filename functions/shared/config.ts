@@ -46,6 +46,12 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optional,
   S3_SECRET_ACCESS_KEY: optional,
   EDGE_CALLBACK_SECRET: optional,
+  SESSION_IDLE_TTL_MINUTES: optional.pipe(z.coerce.number<string | undefined>().int().min(1).max(7 * 24 * 60).optional()),
+  SESSION_ABSOLUTE_TTL_HOURS: optional.pipe(z.coerce.number<string | undefined>().int().min(1).max(90 * 24).optional()),
+  POSTMARK_SERVER_TOKEN: optional,
+  MAIL_FROM: optional.pipe(z.string().regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address, optionally "Name <address>"').optional()),
+  POSTMARK_API_URL: url,
+  POSTMARK_MESSAGE_STREAM: optional,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -61,6 +67,11 @@ export type BlobsConfig =
 export type TwilioConfig = { kind: 'sandbox' } | { kind: 'twilio'; accountSid: string; authToken: string };
 export type SignalHouseConfig = { kind: 'sandbox' } | { kind: 'signalhouse'; apiKey: string; webhookSecret: string };
 export type SkipTraceConfig = { kind: 'sandbox' } | { kind: 'realestateapi'; apiKey: string };
+/** Magic links and invites: Postmark when configured, else the dev mailbox (local mode only). */
+export type MailConfig =
+  | { kind: 'dev-mailbox' }
+  | { kind: 'postmark'; serverToken: string; from: string; apiUrl: string; messageStream: string };
+export type SessionConfig = { idleTtlMinutes: number; absoluteTtlHours: number };
 
 export type Config = {
   env: 'local' | 'production';
@@ -80,6 +91,9 @@ export type Config = {
   twilio: TwilioConfig;
   signalhouse: SignalHouseConfig;
   skipTrace: SkipTraceConfig;
+  mail: MailConfig;
+  /** Staff sessions: idle TTL (slides on use) and absolute TTL (from login). Defaults 12 h and 7 d. */
+  sessions: SessionConfig;
   /** Unset → generated into DATA_DIR on first start (local mode only). */
   edgeCallbackSecret: string | undefined;
 };
@@ -118,6 +132,7 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
   const hasS3 = group(env, ['S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'], problems);
   const hasTwilio = group(env, ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'], problems);
   const hasSignalHouse = group(env, ['SIGNALHOUSE_API_KEY', 'SIGNALHOUSE_WEBHOOK_SECRET'], problems);
+  const hasPostmark = group(env, ['POSTMARK_SERVER_TOKEN', 'MAIL_FROM'], problems);
   if (env.S3_ENDPOINT !== undefined && !hasS3 && env.S3_BUCKET === undefined) {
     problems.push({ key: 'S3_BUCKET', message: 'required when S3_ENDPOINT is set' });
   }
@@ -128,6 +143,8 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
       if (env[key] === undefined) problems.push({ key, message: 'required when REACTOR_ENV=production' });
     }
     if (!hasQstash && env.QSTASH_TOKEN === undefined) problems.push({ key: 'QSTASH_TOKEN', message: 'required when REACTOR_ENV=production' });
+    // The dev mailbox keeps links in memory: in production nobody could ever sign in.
+    if (!hasPostmark && env.POSTMARK_SERVER_TOKEN === undefined) problems.push({ key: 'POSTMARK_SERVER_TOKEN', message: 'required when REACTOR_ENV=production' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -170,6 +187,16 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
       ? { kind: 'signalhouse', apiKey: env.SIGNALHOUSE_API_KEY as string, webhookSecret: env.SIGNALHOUSE_WEBHOOK_SECRET as string }
       : { kind: 'sandbox' },
     skipTrace: env.REALESTATEAPI_KEY ? { kind: 'realestateapi', apiKey: env.REALESTATEAPI_KEY } : { kind: 'sandbox' },
+    mail: hasPostmark
+      ? {
+          kind: 'postmark',
+          serverToken: env.POSTMARK_SERVER_TOKEN as string,
+          from: env.MAIL_FROM as string,
+          apiUrl: (env.POSTMARK_API_URL ?? 'https://api.postmarkapp.com').replace(/\/+$/, ''),
+          messageStream: env.POSTMARK_MESSAGE_STREAM ?? 'outbound',
+        }
+      : { kind: 'dev-mailbox' },
+    sessions: { idleTtlMinutes: env.SESSION_IDLE_TTL_MINUTES ?? 12 * 60, absoluteTtlHours: env.SESSION_ABSOLUTE_TTL_HOURS ?? 7 * 24 },
     edgeCallbackSecret: env.EDGE_CALLBACK_SECRET,
   };
 }
@@ -184,5 +211,6 @@ export function describeAdapters(config: Config): Record<string, string> {
     twilio: config.twilio.kind,
     signalhouse: config.signalhouse.kind,
     skipTrace: config.skipTrace.kind,
+    mail: config.mail.kind === 'postmark' ? `postmark (${config.mail.from})` : 'dev mailbox (links printed here and at /api/dev/mailbox)',
   };
 }
