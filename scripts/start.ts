@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     `  Functions    ${stack.url}/fn/<name>`,
     `  Edge         ${stack.edgeUrl}/   (health: ${stack.edgeUrl}/health)`,
     `  Data         ${config.dataDir}`,
-    `  Sign in as   ${config.seedAdminEmail}`,
+    `  Sign in as   ${config.seedAdminEmail}` +
+      (config.env === 'local' ? '   (the sign-in link is printed here and shown on the login page)' : ''),
     '',
     ...Object.entries(adapters).map(([part, adapter]) => `  ${part.padEnd(12)} ${adapter}`),
     '',
