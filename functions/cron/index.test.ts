@@ -116,3 +116,26 @@ describe('cron tick', () => {
     expect(row).toEqual({ state: 'delivered', last_status: 200 });
   });
 });
+
+describe('cron tick housekeeping', () => {
+  it('deletes expired counter windows and flags, and keeps live ones', async () => {
+    const now = h.services.now();
+    const past = new Date(now.getTime() - 60_000).toISOString();
+    const future = new Date(now.getTime() + 60_000).toISOString();
+    await queryRows(
+      h.db(),
+      sql`insert into counters (key, window_start, value, expires_at) values
+            ('rl:old', ${past}::timestamptz, 3, ${past}::timestamptz),
+            ('rl:live', ${past}::timestamptz, 1, ${future}::timestamptz)`,
+    );
+    await queryRows(
+      h.db(),
+      sql`insert into flags (key, value, expires_at) values ('alert:old', '1', ${past}::timestamptz),
+            ('alert:live', '1', ${future}::timestamptz), ('pause:forever', '1', null)`,
+    );
+    expect((await runCronTick(h.services)).expiredCounters).toBe(2);
+    expect(await count(sql`select count(*)::int as n from counters`)).toBe(1);
+    expect(await count(sql`select count(*)::int as n from flags`)).toBe(2);
+    expect((await runCronTick(h.services)).expiredCounters).toBe(0);
+  });
+});

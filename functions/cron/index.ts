@@ -2,7 +2,7 @@
  * `cron` function: the periodic housekeeping and the queue probe's handler.
  *
  * - `POST /fn/cron/tick` (signed delivery) and `runCronTick(services)` (the local server's timer; DO's
- *   scheduled trigger, through the DO wrapper): sweeps the outbox. Idempotent and cheap: a tick that
+ *   scheduled trigger, through the DO wrapper): sweeps the outbox and prunes expired counters. Idempotent and cheap: a tick that
  *   finds nothing does one indexed query, and two overlapping ticks publish a row twice at worst,
  *   which its dedupe id turns into one delivery.
  * - `POST /fn/cron/scheduled`: DO's scheduled trigger (see do-adapter.ts `scheduledInvocation`).
@@ -10,7 +10,9 @@
  *   envelope's type (today `probe.step`). A message this code cannot read is a permanent failure:
  *   logged and answered 2xx, because a retry cannot fix it.
  */
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { queryRows } from '../../db/client';
 import { probeStepMessage } from '../../core/queue/probe-step-message';
 import type { AppEnv } from '../shared/app';
 import { sweepOutbox, type PublishOutcome } from '../shared/queue/outbox';
@@ -22,10 +24,27 @@ import type { QueueServices } from '../shared/queue/queue-services';
 /** Rows younger than this are being published by the handler that staged them. */
 const sweepAfterSeconds = 10;
 
-export async function runCronTick(services: QueueServices): Promise<{ ok: true; outbox: PublishOutcome }> {
+export async function runCronTick(services: QueueServices): Promise<{ ok: true; outbox: PublishOutcome; expiredCounters: number }> {
   const outbox = await sweepOutbox(services.db, services.queue, { olderThanSeconds: sweepAfterSeconds, log: services.log, now: services.now });
   if (outbox.published > 0 || outbox.failed > 0) services.log.info('cron tick: outbox swept', { ...outbox });
-  return { ok: true, outbox };
+  const expiredCounters = await pruneExpiredCounters(services);
+  return { ok: true, outbox, expiredCounters };
+}
+
+/**
+ * Windowed counters and flags on the embedded Counters store expire like Redis keys would: a window
+ * nobody reads again is deleted here (indexed on expires_at), so the table stays the size of the
+ * live windows.
+ */
+async function pruneExpiredCounters(services: QueueServices): Promise<number> {
+  const now = services.now().toISOString();
+  const [row] = await queryRows<{ n: number }>(
+    services.db,
+    sql`with c as (delete from counters where expires_at < ${now}::timestamptz returning 1),
+             f as (delete from flags where expires_at < ${now}::timestamptz returning 1)
+        select ((select count(*) from c) + (select count(*) from f))::int as n`,
+  );
+  return row?.n ?? 0;
 }
 
 export function cronRoutes(services: QueueServices): Hono<AppEnv> {
