@@ -91,6 +91,7 @@ CREATE TABLE "contacts" (
 	"tags" text[] DEFAULT '{}'::text[] NOT NULL,
 	"attributes" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"last_import_batch_id" text,
+	"last_import_row" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "contacts_phone_check" CHECK ("contacts"."phone_e164" ~ '^[+][1-9][0-9]{6,14}$'),
@@ -164,6 +165,7 @@ CREATE TABLE "campaigns" (
 	"name" text NOT NULL,
 	"status" text DEFAULT 'draft' NOT NULL,
 	"segment" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"link_url" text,
 	"paused_at" timestamp with time zone,
 	"paused_reason" text,
 	"auto_pause_failure_rate_bps" integer,
@@ -175,6 +177,7 @@ CREATE TABLE "campaigns" (
 	"done_at" timestamp with time zone,
 	CONSTRAINT "campaigns_status_check" CHECK ("campaigns"."status" in ('draft', 'queued', 'sending', 'paused', 'done')),
 	CONSTRAINT "campaigns_name_check" CHECK (length(trim("campaigns"."name")) > 0),
+	CONSTRAINT "campaigns_link_url_check" CHECK ("campaigns"."link_url" is null or "campaigns"."link_url" ~ '^https?://'),
 	CONSTRAINT "campaigns_auto_pause_check" CHECK (("campaigns"."auto_pause_failure_rate_bps" is null or "campaigns"."auto_pause_failure_rate_bps" between 1 and 10000) and ("campaigns"."auto_pause_opt_out_rate_bps" is null or "campaigns"."auto_pause_opt_out_rate_bps" between 1 and 10000))
 );
 --> statement-breakpoint
@@ -338,6 +341,8 @@ CREATE TABLE "import_batches" (
 	"filename" text,
 	"object_key" text,
 	"mapping" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"format" jsonb,
+	"preview" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"default_country" char(2),
 	"idempotency_key" text,
 	"counts" jsonb DEFAULT '{}'::jsonb NOT NULL,
@@ -367,8 +372,10 @@ CREATE TABLE "import_rows" (
 	"phone_e164" text,
 	"contact_id" text,
 	"prospect_id" text,
-	"raw" text NOT NULL,
+	"byte_start" bigint NOT NULL,
+	"byte_end" bigint NOT NULL,
 	CONSTRAINT "import_rows_pkey" PRIMARY KEY("batch_id","row_number"),
+	CONSTRAINT "import_rows_bytes_check" CHECK ("import_rows"."byte_start" >= 0 and "import_rows"."byte_end" >= "import_rows"."byte_start"),
 	CONSTRAINT "import_rows_decision_check" CHECK ("import_rows"."decision" in ('create', 'update', 'duplicate', 'invalid_phone', 'invalid_row', 'dnc', 'suppressed_by_cooldown')),
 	CONSTRAINT "import_rows_row_number_check" CHECK ("import_rows"."row_number" >= 1),
 	CONSTRAINT "import_rows_phone_check" CHECK ("import_rows"."phone_e164" is null or "import_rows"."phone_e164" ~ '^[+][1-9][0-9]{6,14}$')
@@ -532,6 +539,31 @@ CREATE TABLE "queue_probes" (
 	CONSTRAINT "queue_probes_steps_check" CHECK ("queue_probes"."steps" between 1 and 10000)
 );
 --> statement-breakpoint
+CREATE TABLE "sandbox_receipts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"imitates" text NOT NULL,
+	"from_number" text NOT NULL,
+	"to_number" text NOT NULL,
+	"body" text NOT NULL,
+	"parts" integer NOT NULL,
+	"status_callback_url" text NOT NULL,
+	"idempotency_key" text,
+	"outcome" text NOT NULL,
+	"error_code" text,
+	"error_message" text,
+	"received_at" timestamp with time zone NOT NULL,
+	"callback_status" text,
+	"callback_error_code" text,
+	"deliver_after" timestamp with time zone,
+	"callback_attempts" integer DEFAULT 0 NOT NULL,
+	"callback_delivered_at" timestamp with time zone,
+	CONSTRAINT "sandbox_receipts_imitates_check" CHECK ("sandbox_receipts"."imitates" in ('signalhouse', 'twilio')),
+	CONSTRAINT "sandbox_receipts_outcome_check" CHECK ("sandbox_receipts"."outcome" in ('accepted', 'opted_out', 'invalid_number', 'rejected', 'unavailable')),
+	CONSTRAINT "sandbox_receipts_callback_status_check" CHECK ("sandbox_receipts"."callback_status" is null or "sandbox_receipts"."callback_status" in ('delivered', 'failed')),
+	CONSTRAINT "sandbox_receipts_callback_check" CHECK (("sandbox_receipts"."callback_status" is null) = ("sandbox_receipts"."deliver_after" is null)),
+	CONSTRAINT "sandbox_receipts_parts_check" CHECK ("sandbox_receipts"."parts" >= 0)
+);
+--> statement-breakpoint
 ALTER TABLE "magic_link_tokens" ADD CONSTRAINT "magic_link_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "magic_link_tokens" ADD CONSTRAINT "magic_link_tokens_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -631,6 +663,7 @@ CREATE UNIQUE INDEX "costs_skip_trace_request_key" ON "costs" USING btree ("skip
 CREATE INDEX "costs_tenant_occurred_idx" ON "costs" USING btree ("tenant_id","occurred_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "import_batches_tenant_idempotency_key" ON "import_batches" USING btree ("tenant_id","idempotency_key");--> statement-breakpoint
 CREATE INDEX "import_batches_tenant_created_idx" ON "import_batches" USING btree ("tenant_id","kind","created_at");--> statement-breakpoint
+CREATE INDEX "import_rows_rejected_idx" ON "import_rows" USING btree ("batch_id","row_number") WHERE "import_rows"."decision" not in ('create', 'update');--> statement-breakpoint
 CREATE UNIQUE INDEX "raw_prospects_tenant_source_key" ON "raw_prospects" USING btree ("tenant_id","source_key");--> statement-breakpoint
 CREATE INDEX "raw_prospects_tenant_high_value_idx" ON "raw_prospects" USING btree ("tenant_id","high_value","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "skip_trace_requests_request_key" ON "skip_trace_requests" USING btree ("request_key");--> statement-breakpoint
@@ -640,4 +673,7 @@ CREATE INDEX "flags_expires_idx" ON "flags" USING btree ("expires_at");--> state
 CREATE UNIQUE INDEX "outbox_dedupe_id_key" ON "outbox" USING btree ("dedupe_id");--> statement-breakpoint
 CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("created_at") WHERE "outbox"."status" = 'pending';--> statement-breakpoint
 CREATE UNIQUE INDEX "relay_messages_dedupe_id_key" ON "relay_messages" USING btree ("dedupe_id");--> statement-breakpoint
-CREATE INDEX "relay_messages_due_idx" ON "relay_messages" USING btree ("deliver_after") WHERE "relay_messages"."state" = 'pending';
+CREATE INDEX "relay_messages_due_idx" ON "relay_messages" USING btree ("deliver_after") WHERE "relay_messages"."state" = 'pending';--> statement-breakpoint
+CREATE INDEX "sandbox_receipts_idempotency_key_idx" ON "sandbox_receipts" USING btree ("idempotency_key");--> statement-breakpoint
+CREATE INDEX "sandbox_receipts_to_number_idx" ON "sandbox_receipts" USING btree ("to_number","received_at");--> statement-breakpoint
+CREATE INDEX "sandbox_receipts_due_idx" ON "sandbox_receipts" USING btree ("deliver_after") WHERE "sandbox_receipts"."callback_delivered_at" is null and "sandbox_receipts"."deliver_after" is not null;

@@ -47,6 +47,8 @@ export const campaigns = pgTable(
     status: text('status', { enum: campaignStatuses }).notNull().default('draft'),
     /** Who to send to, e.g. `{tags: [...]}`; validated by zod where it is read. */
     segment: jsonb('segment').notNull().default({}),
+    /** Where each contact's `{link}` leads (its own short link redirects here); required when a template uses `{link}`. */
+    linkUrl: text('link_url'),
     pausedAt: instant('paused_at'),
     /** Why it is paused: a person, or an auto-pause (failure or opt-out spike, spend cap). */
     pausedReason: text('paused_reason'),
@@ -63,6 +65,7 @@ export const campaigns = pgTable(
     index('campaigns_tenant_idx').on(t.tenantId, t.createdAt),
     oneOf('campaigns_status_check', t.status, campaignStatuses),
     check('campaigns_name_check', sql`length(trim(${t.name})) > 0`),
+    check('campaigns_link_url_check', sql`${t.linkUrl} is null or ${t.linkUrl} ~ '^https?://'`),
     check(
       'campaigns_auto_pause_check',
       sql`(${t.autoPauseFailureRateBps} is null or ${t.autoPauseFailureRateBps} between 1 and 10000) and (${t.autoPauseOptOutRateBps} is null or ${t.autoPauseOptOutRateBps} between 1 and 10000)`,

@@ -4,7 +4,7 @@
  * Email is the second match key (`contacts_tenant_email_idx` on lower(email)).
  */
 import { sql } from 'drizzle-orm';
-import { check, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { country, countryCode, createdAt, e164, textArray, updatedAt } from './columns';
 import { importBatches } from './imports';
 import { tenants } from './tenants';
@@ -29,6 +29,8 @@ export const contacts = pgTable(
     attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
     /** Lineage: the import that last created or updated this contact. */
     lastImportBatchId: text('last_import_batch_id').references(() => importBatches.id, { onDelete: 'set null' }),
+    /** The row of that import (1-based, header not counted): a later row of the same file is its duplicate. */
+    lastImportRow: integer('last_import_row'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,7 +1,7 @@
 /**
  * Ingestor lineage: one `import_batches` row per import (contacts CSV or USBizData file) and one
- * `import_rows` row per data row with its decision, so every row of every file is accounted for and
- * `rejected.csv` can give back the original bytes of each rejected row.
+ * `import_rows` row per data row with its decision and its byte range in the file, so every row of every
+ * file is accounted for and `rejected.csv` can give back the original bytes of each rejected row.
  *
  * Exactly-once: a commit carries the caller's Idempotency-Key (`import_batches_tenant_idempotency_key`),
  * and chunks write their rows keyed by (batch_id, row_number), so a redelivered chunk writes nothing new.
@@ -49,6 +49,14 @@ export const importBatches = pgTable(
     objectKey: text('object_key'),
     /** CSV header → field, as confirmed by the person; also the suggestion for this tenant's next import. */
     mapping: jsonb('mapping').$type<Record<string, string>>().notNull().default({}),
+    /**
+     * How the file is written, found by the dry-run and reused by every chunk: encoding, delimiter, BOM,
+     * line ending, the header names and the byte range of the header record (shape: ImportFileFormat in
+     * functions/import-chunk/import-batches.ts).
+     */
+    format: jsonb('format').$type<Record<string, unknown>>(),
+    /** The first 50 decisions of the dry-run (the preview), so the admin can show it again. */
+    preview: jsonb('preview').$type<Record<string, unknown>[]>().notNull().default([]),
     defaultCountry: countryCode('default_country'),
     idempotencyKey: text('idempotency_key'),
     /** Counts per decision, e.g. `{rows, create, update, duplicate, …}`. */
@@ -100,11 +108,21 @@ export const importRows = pgTable(
     phoneE164: text('phone_e164'),
     contactId: text('contact_id').references(() => contacts.id),
     prospectId: text('prospect_id').references(() => rawProspects.id),
-    /** The row exactly as it was in the file (decoded text, without its line ending). */
-    raw: text('raw').notNull(),
+    /**
+     * Where the row is in the uploaded file: bytes [byte_start, byte_end), line ending excluded.
+     * rejected.csv reads them back from the blob store, so it gives each row back byte for byte in the
+     * file's own encoding, and a million-row import does not store its file a second time here.
+     */
+    byteStart: bigint('byte_start', { mode: 'number' }).notNull(),
+    byteEnd: bigint('byte_end', { mode: 'number' }).notNull(),
   },
   (t) => [
     primaryKey({ name: 'import_rows_pkey', columns: [t.batchId, t.rowNumber] }),
+    /* rejected.csv: the few rejected rows of a batch, in file order, without scanning its accepted ones. */
+    index('import_rows_rejected_idx')
+      .on(t.batchId, t.rowNumber)
+      .where(sql`${t.decision} not in ('create', 'update')`),
+    check('import_rows_bytes_check', sql`${t.byteStart} >= 0 and ${t.byteEnd} >= ${t.byteStart}`),
     oneOf('import_rows_decision_check', t.decision, importDecisions),
     check('import_rows_row_number_check', sql`${t.rowNumber} >= 1`),
     check('import_rows_phone_check', sql`${t.phoneE164} is null or ${e164(t.phoneE164)}`),

@@ -20,4 +20,5 @@ export * from './prospects';
 export * from './counters';
 export * from './outbox';
 export * from './queue-probe';
+export * from './sandbox-receipts';
 export * from './relations';

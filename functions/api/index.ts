@@ -9,11 +9,18 @@ import { sessionPolicy } from '../../core/auth/session-lifetime';
 import type { AppEnv } from '../shared/app';
 import { changesNothing, requirePermission, staffAccess } from '../shared/auth/staff-access';
 import type { Services } from '../shared/services';
+import { ingestorDeps } from '../import-chunk/index';
+import { broadcasterDeps } from '../enqueue/broadcaster-deps';
 import { areaServices } from './area-services';
 import { auditRoutes } from './audit';
+import { campaignsRoutes } from './campaigns';
 import { authRoutes } from './auth';
+import { budgetsRoutes } from './budgets';
 import { devMailboxRoutes } from './dev-mailbox';
+import { importsRoutes } from './imports';
 import { opsRoutes } from './ops';
+import { sendingNumbersRoutes } from './sending-numbers';
+import { templatesRoutes } from './templates';
 import { usersRoutes } from './users';
 
 export function apiRoutes(services: Services): Hono<AppEnv> {
@@ -25,6 +32,12 @@ export function apiRoutes(services: Services): Hono<AppEnv> {
   if (services.devMailbox) api.route('/', devMailboxRoutes(services.devMailbox));
   api.route('/', usersRoutes(area));
   api.route('/', auditRoutes());
+  api.route('/', importsRoutes(area, ingestorDeps(services)));
+  const broadcaster = broadcasterDeps(services);
+  api.route('/', templatesRoutes(area, broadcaster));
+  api.route('/', sendingNumbersRoutes(area));
+  api.route('/', campaignsRoutes(area, broadcaster));
+  api.route('/', budgetsRoutes(area, broadcaster));
   // Ops (queue probe): admins only. Probe rows are queue plumbing, not tenant data, so no audit row.
   api.use('/ops/*', requirePermission('administer'), changesNothing());
   api.route('/', opsRoutes(services));

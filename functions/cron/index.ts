@@ -19,16 +19,19 @@ import { sweepOutbox, type PublishOutcome } from '../shared/queue/outbox';
 import { handleProbeStep } from '../shared/queue/queue-probe';
 import { scheduledInvocation } from '../shared/do-adapter';
 import { verifyDelivery } from '../shared/queue/verify-delivery';
+import { wakeDueSenders } from '../send/wake-due-senders';
 import type { QueueServices } from '../shared/queue/queue-services';
 
 /** Rows younger than this are being published by the handler that staged them. */
 const sweepAfterSeconds = 10;
 
-export async function runCronTick(services: QueueServices): Promise<{ ok: true; outbox: PublishOutcome; expiredCounters: number }> {
+export async function runCronTick(services: QueueServices): Promise<{ ok: true; outbox: PublishOutcome; expiredCounters: number; sendersWoken: number }> {
   const outbox = await sweepOutbox(services.db, services.queue, { olderThanSeconds: sweepAfterSeconds, log: services.log, now: services.now });
   if (outbox.published > 0 || outbox.failed > 0) services.log.info('cron tick: outbox swept', { ...outbox });
   const expiredCounters = await pruneExpiredCounters(services);
-  return { ok: true, outbox, expiredCounters };
+  // The send chain's safety net: idle tenants with due jobs get a wake-up (functions/send/wake-due-senders.ts).
+  const sendersWoken = await wakeDueSenders(services);
+  return { ok: true, outbox, expiredCounters, sendersWoken };
 }
 
 /**

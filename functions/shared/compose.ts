@@ -14,11 +14,14 @@ import { importChunkRoutes } from '../import-chunk/index';
 import { reportRoutes } from '../report/index';
 import { sendRoutes } from '../send/index';
 import { webhookRoutes } from '../webhook/index';
+import { createBlobStore } from './blobs/create-blob-store';
+import { createCounters } from './counters/create-counters';
 import { createFunctionApp, type AppEnv, type FunctionApp, type FunctionName } from './app';
 import { parseConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { createMailer } from './mail/create-mailer';
 import { createQueue, type LocalRelay } from './queue/create-queue';
+import { createSms } from './sms/create-sms';
 import type { Services } from './services';
 
 const routeFactories: Record<FunctionName, (services: Services) => Hono<AppEnv>> = {
@@ -60,6 +63,7 @@ export async function buildRuntime(config: Config, options: BuildOptions = {}): 
       fetch: options.fetch,
       now,
     });
+    const random = (length: number) => new Uint8Array(randomBytes(length));
     return {
       config,
       log,
@@ -68,8 +72,11 @@ export async function buildRuntime(config: Config, options: BuildOptions = {}): 
       queue,
       deliveries,
       now,
-      random: (length) => new Uint8Array(randomBytes(length)),
+      random,
       ...createMailer(config, { log, now, fetch: options.fetch }),
+      ...createCounters(config.counters, { db: database.db, now, fetch: options.fetch }),
+      ...createSms(config, { db: database.db, log, now, random, fetch: options.fetch }),
+      ...(await createBlobStore(config.blobs, { publicUrl: config.publicUrl, now })),
       relay,
       async close() {
         await relay?.stop();

@@ -52,6 +52,7 @@ const envSchema = z.object({
   MAIL_FROM: optional.pipe(z.string().regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address, optionally "Name <address>"').optional()),
   POSTMARK_API_URL: url,
   POSTMARK_MESSAGE_STREAM: optional,
+  IMPORT_CHUNK_ROWS: optional.pipe(z.coerce.number<string | undefined>().int().min(10).max(100_000).optional()),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -96,6 +97,8 @@ export type Config = {
   sessions: SessionConfig;
   /** Unset → generated into DATA_DIR on first start (local mode only). */
   edgeCallbackSecret: string | undefined;
+  /** Ingestor: rows per import chunk (one transaction and one queue hop each). Default 10,000. */
+  imports: { chunkRows: number };
 };
 
 export class ConfigError extends Error {
@@ -198,6 +201,7 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
       : { kind: 'dev-mailbox' },
     sessions: { idleTtlMinutes: env.SESSION_IDLE_TTL_MINUTES ?? 12 * 60, absoluteTtlHours: env.SESSION_ABSOLUTE_TTL_HOURS ?? 7 * 24 },
     edgeCallbackSecret: env.EDGE_CALLBACK_SECRET,
+    imports: { chunkRows: env.IMPORT_CHUNK_ROWS ?? 10_000 },
   };
 }
 

@@ -3,11 +3,15 @@
  * every function's routes. Tests build their own with real adapters on a throw-away database.
  */
 import type { Database, Db } from '../../db/client';
+import type { BlobStore } from '../../core/ports/blob-store';
+import type { Counters } from '../../core/ports/counters';
 import type { Mailer } from '../../core/ports/mailer';
 import type { DeliveryVerifier, Queue } from '../../core/ports/queue';
+import type { LocalUploadReceiver } from './blobs/local-blob-store';
 import type { Config } from './config';
 import type { Logger } from './log';
 import type { DevMailbox } from './mail/dev-mailbox';
+import type { SmsServices } from './sms/create-sms';
 
 export type Clock = () => Date;
 export type RandomBytes = (length: number) => Uint8Array;
@@ -26,4 +30,12 @@ export type Services = {
   mailer: Mailer;
   /** The same object as `mailer` when it is the dev mailbox (local mode); undefined otherwise. */
   devMailbox: DevMailbox | undefined;
+  /** Uploaded files (Spaces through S3, or the local folder). */
+  blobs: BlobStore;
+  /** The local folder's presigned-upload receiver; undefined on S3. */
+  blobUploads: LocalUploadReceiver | undefined;
+  /** Rate limits, spend caps, pause flags, alert de-duplication (Upstash Redis, or Postgres tables). */
+  counters: Counters;
+  /** The SMS route senders (bulk: SignalHouse or sandbox; 1:1: Twilio or sandbox) and the sandbox's hooks. */
+  sms: SmsServices;
 };

@@ -41,8 +41,8 @@ async function refreshCsrf(): Promise<string | undefined> {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-async function send(method: Method, path: string, body: unknown, csrf: string | undefined): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+async function send(method: Method, path: string, body: unknown, csrf: string | undefined, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json', ...extra };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   return fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
@@ -57,15 +57,16 @@ async function errorOf(res: Response): Promise<ApiError> {
   }
 }
 
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** `headers`: extra request headers, e.g. an import commit's `Idempotency-Key`. */
+export async function api<T>(method: Method, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
   let res: Response;
   try {
-    res = await send(method, path, body, readCookie('reactor_csrf'));
+    res = await send(method, path, body, readCookie('reactor_csrf'), headers);
     if (res.status === 403 && method !== 'GET') {
       const error = await errorOf(res.clone());
       if (error.code === 'csrf_failed') {
         const token = await refreshCsrf();
-        if (token) res = await send(method, path, body, token);
+        if (token) res = await send(method, path, body, token, headers);
       }
     }
   } catch {

@@ -7,7 +7,9 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, onUnauthenticated, type Me } from './api';
 import { AuditPage } from './pages/audit';
 import { HomePage } from './pages/home';
+import { ImportsPage } from './pages/imports';
 import { LoginPage } from './pages/login';
+import { ProspectsPage } from './pages/prospects';
 import { UsersPage } from './pages/users';
 import { Link, navigate, usePath } from './router';
 import { ToastProvider, useToast } from './toasts';
@@ -16,6 +18,8 @@ type Auth = { state: 'checking' } | { state: 'out' } | { state: 'down'; reason: 
 
 const nav = [
   { href: '/', label: 'Overview', admin: false },
+  { href: '/imports', label: 'Imports', admin: false },
+  { href: '/prospects', label: 'Prospects', admin: false },
   { href: '/users', label: 'Users', admin: true },
   { href: '/audit', label: 'Audit log', admin: true },
 ];
@@ -42,6 +46,8 @@ function Shell(props: { me: Me; onSignedOut: () => void }) {
   else if (allowed?.admin && !isAdmin) page = <Forbidden />;
   else if (path === '/users') page = <UsersPage me={props.me} />;
   else if (path === '/audit') page = <AuditPage />;
+  else if (path === '/imports') page = <ImportsPage />;
+  else if (path === '/prospects') page = <ProspectsPage />;
   else page = <NotFound />;
 
   return (

@@ -14,12 +14,15 @@ import type { Database, Db } from '../../../db/client';
 import { users } from '../../../db/schema/index';
 import { createTestTenant, openTestDatabase, testId, type TestTenant } from '../../../db/testing';
 import type { FunctionApp } from '../../shared/app';
+import { createBlobStore } from '../../shared/blobs/create-blob-store';
+import { createCounters } from '../../shared/counters/create-counters';
 import { buildFunctionApp } from '../../shared/compose';
 import { parseConfig } from '../../shared/config';
 import { silentLogger, type Logger } from '../../shared/log';
 import { createMailer } from '../../shared/mail/create-mailer';
 import type { DevMailbox } from '../../shared/mail/dev-mailbox';
 import { createQueue } from '../../shared/queue/create-queue';
+import { createSms } from '../../shared/sms/create-sms';
 import type { Services } from '../../shared/services';
 
 export type Session = { userId: string; email: string; cookie: string; csrfToken: string };
@@ -82,6 +85,9 @@ async function build(database: Database, dataDir: string, options: { env?: Recor
     now,
     random: (length) => new Uint8Array(randomBytes(length)),
     ...mail,
+    ...(await createBlobStore(config.blobs, { publicUrl: config.publicUrl, now })),
+    ...createCounters(config.counters, { db: database.db, now }),
+    ...createSms(config, { db: database.db, log, now, random: (length) => new Uint8Array(randomBytes(length)) }),
   };
   const app = buildFunctionApp('api', services);
   // A client address of its own, so parallel test files on one PostgreSQL never share a rate window.

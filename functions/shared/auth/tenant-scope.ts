@@ -74,8 +74,11 @@ export type StaffScope = TenantScope & {
   /**
    * Runs `fn` in one transaction with a scope bound to it and writes exactly one audit row for
    * `action` (with the target and details `fn` returns) before commit. A throw rolls back both.
+   * `within`: an enclosing transaction of an area's own set-based SQL (handed in as a service, like
+   * the Ingestor's and the Broadcaster's): the mutation and its audit row then commit with that work
+   * (as a savepoint inside it), never without it.
    */
-  mutate<R>(action: string, fn: (tx: TenantScope) => Promise<MutationResult<R>>): Promise<R>;
+  mutate<R>(action: string, fn: (tx: TenantScope) => Promise<MutationResult<R>>, options?: { within?: Db }): Promise<R>;
   /** How many mutations this scope has committed (the middleware warns about an unaudited change). */
   mutations(): number;
 };
@@ -175,8 +178,8 @@ export function tenantScope(db: Db, options: ScopeOptions): StaffScope {
   return {
     ...bind(db, options.tenantId),
     actor: options.actor,
-    async mutate(action, fn) {
-      const result = await db.transaction(async (tx) => {
+    async mutate(action, fn, mutateOptions = {}) {
+      const result = await (mutateOptions.within ?? db).transaction(async (tx) => {
         const { result, target, details } = await fn(bind(tx, options.tenantId));
         await writeAudit(tx, options, { action, target, details });
         return result;
