@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contactMappingSchema, planMapping, type MappingPlan } from './contact-mapping';
 import { readCsv } from './csv-reader';
-import { ClaimedKeys, countDecisions, decideContactRows, emptyCounts, type ContactLookups, type ExistingContact } from './decide-contact-rows';
+import { ClaimedKeys } from './claimed-keys';
+import { countDecisions, decideContactRows, emptyCounts, type ContactLookups, type ExistingContact } from './decide-contact-rows';
 import { prepareContactRow } from './prepare-contact-row';
 
 const headers = ['Phone', 'Email', 'First', 'Last', 'Country', 'Tags', 'Plan', 'TZ'];

@@ -17,6 +17,7 @@
  * attributes are added to; the contact's country stays, and the default country fills it only when it
  * has none. Matching by email moves the contact to the row's phone (the person has a new number).
  */
+import type { ClaimedKeys } from './claimed-keys';
 import type { ContactDraft, PreparedRow } from './prepare-contact-row';
 
 export type ExistingContact = {
@@ -53,31 +54,6 @@ export type RowDecision =
   | { row: number; decision: 'create'; reason: string; phoneE164: string; values: ContactValues }
   | { row: number; decision: 'update'; reason: string; phoneE164: string; contactId: string; values: ContactValues }
   | { row: number; decision: RejectedDecision; reason: string; phoneE164?: string };
-
-/**
- * The phones and emails earlier rows of this run wrote (or matched), with the row that did. Phones are
- * kept as numbers (E.164 digits fit exactly in a double), which halves the memory of a million rows.
- */
-export class ClaimedKeys {
-  private readonly phones = new Map<number, number>();
-  private readonly emails = new Map<string, number>();
-  phone(e164: string): number | undefined {
-    return this.phones.get(Number(e164.slice(1)));
-  }
-  email(email: string | null): number | undefined {
-    return email === null ? undefined : this.emails.get(email);
-  }
-  claim(row: number, phones: readonly string[], emails: readonly (string | null)[]): void {
-    for (const p of phones) {
-      const key = Number(p.slice(1));
-      if (!this.phones.has(key)) this.phones.set(key, row);
-    }
-    for (const e of emails) if (e !== null && !this.emails.has(e)) this.emails.set(e, row);
-  }
-  get size(): number {
-    return this.phones.size + this.emails.size;
-  }
-}
 
 export type DecideContext = {
   batchId: string;

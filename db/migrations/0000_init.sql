@@ -363,6 +363,24 @@ CREATE TABLE "import_batches" (
 	CONSTRAINT "import_batches_progress_check" CHECK ("import_batches"."rows_processed" >= 0 and "import_batches"."bytes_processed" >= 0 and ("import_batches"."rows_total" is null or "import_batches"."rows_total" >= 0) and ("import_batches"."bytes_total" is null or "import_batches"."bytes_total" >= 0))
 );
 --> statement-breakpoint
+CREATE TABLE "import_row_blocks" (
+	"batch_id" text NOT NULL,
+	"first_row" integer NOT NULL,
+	"tenant_id" text NOT NULL,
+	"row_numbers" integer[] NOT NULL,
+	"decisions" text[] NOT NULL,
+	"reasons" text[] NOT NULL,
+	"phones" text[] NOT NULL,
+	"record_ids" text[] NOT NULL,
+	"byte_starts" bigint[] NOT NULL,
+	"byte_ends" bigint[] NOT NULL,
+	CONSTRAINT "import_row_blocks_pkey" PRIMARY KEY("batch_id","first_row"),
+	CONSTRAINT "import_row_blocks_arrays_check" CHECK (cardinality("import_row_blocks"."row_numbers") = cardinality("import_row_blocks"."decisions") and cardinality("import_row_blocks"."row_numbers") = cardinality("import_row_blocks"."reasons")
+          and cardinality("import_row_blocks"."row_numbers") = cardinality("import_row_blocks"."phones") and cardinality("import_row_blocks"."row_numbers") = cardinality("import_row_blocks"."record_ids")
+          and cardinality("import_row_blocks"."row_numbers") = cardinality("import_row_blocks"."byte_starts") and cardinality("import_row_blocks"."row_numbers") = cardinality("import_row_blocks"."byte_ends")),
+	CONSTRAINT "import_row_blocks_decisions_check" CHECK ("import_row_blocks"."decisions" <@ array['create', 'update']::text[])
+);
+--> statement-breakpoint
 CREATE TABLE "import_rows" (
 	"batch_id" text NOT NULL,
 	"row_number" integer NOT NULL,
@@ -615,6 +633,8 @@ ALTER TABLE "costs" ADD CONSTRAINT "costs_send_job_id_send_jobs_id_fk" FOREIGN K
 ALTER TABLE "costs" ADD CONSTRAINT "costs_skip_trace_request_id_skip_trace_requests_id_fk" FOREIGN KEY ("skip_trace_request_id") REFERENCES "public"."skip_trace_requests"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "import_batches" ADD CONSTRAINT "import_batches_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "import_batches" ADD CONSTRAINT "import_batches_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "import_row_blocks" ADD CONSTRAINT "import_row_blocks_batch_id_import_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."import_batches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "import_row_blocks" ADD CONSTRAINT "import_row_blocks_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "import_rows" ADD CONSTRAINT "import_rows_batch_id_import_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."import_batches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "import_rows" ADD CONSTRAINT "import_rows_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "import_rows" ADD CONSTRAINT "import_rows_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

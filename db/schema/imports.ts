@@ -1,7 +1,10 @@
 /**
- * Ingestor lineage: one `import_batches` row per import (contacts CSV or USBizData file) and one
- * `import_rows` row per data row with its decision and its byte range in the file, so every row of every
- * file is accounted for and `rejected.csv` can give back the original bytes of each rejected row.
+ * Ingestor lineage: one `import_batches` row per import (contacts CSV or USBizData file); every data row
+ * with its decision and its byte range in the file, so every row of every file is accounted for and
+ * `rejected.csv` can give back the original bytes of each rejected row. Rejected rows (the few) get one
+ * `import_rows` row each; accepted rows (the many) are written compactly, one `import_row_blocks` row per
+ * chunk holding parallel arrays, because a row per accepted CSV row cost as much as the contacts upsert
+ * itself (docs/imports.md, "Lineage").
  *
  * Exactly-once: a commit carries the caller's Idempotency-Key (`import_batches_tenant_idempotency_key`),
  * and chunks write their rows keyed by (batch_id, row_number), so a redelivered chunk writes nothing new.
@@ -126,5 +129,43 @@ export const importRows = pgTable(
     oneOf('import_rows_decision_check', t.decision, importDecisions),
     check('import_rows_row_number_check', sql`${t.rowNumber} >= 1`),
     check('import_rows_phone_check', sql`${t.phoneE164} is null or ${e164(t.phoneE164)}`),
+  ],
+);
+
+/**
+ * The accepted rows (`create`, `update`) of one chunk: element i of every array describes one row. Read
+ * them back row by row with `unnest(row_numbers, decisions, …)` (functions/import-chunk/lineage.ts). No
+ * foreign key to contacts or prospects: a contact stays deletable, and the ids are a record of what the
+ * import did, not a live link.
+ */
+export const importRowBlocks = pgTable(
+  'import_row_blocks',
+  {
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => importBatches.id, { onDelete: 'cascade' }),
+    /** The chunk's first data row number: with the batch, what makes a redelivered chunk write nothing. */
+    firstRow: integer('first_row').notNull(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    rowNumbers: integer('row_numbers').array().notNull(),
+    decisions: text('decisions', { enum: importDecisions }).array().notNull(),
+    reasons: text('reasons').array().notNull(),
+    phones: text('phones').array().notNull(),
+    /** The contact (contact imports) or raw prospect (USBizData) each row created or updated. */
+    recordIds: text('record_ids').array().notNull(),
+    byteStarts: bigint('byte_starts', { mode: 'number' }).array().notNull(),
+    byteEnds: bigint('byte_ends', { mode: 'number' }).array().notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'import_row_blocks_pkey', columns: [t.batchId, t.firstRow] }),
+    check(
+      'import_row_blocks_arrays_check',
+      sql`cardinality(${t.rowNumbers}) = cardinality(${t.decisions}) and cardinality(${t.rowNumbers}) = cardinality(${t.reasons})
+          and cardinality(${t.rowNumbers}) = cardinality(${t.phones}) and cardinality(${t.rowNumbers}) = cardinality(${t.recordIds})
+          and cardinality(${t.rowNumbers}) = cardinality(${t.byteStarts}) and cardinality(${t.rowNumbers}) = cardinality(${t.byteEnds})`,
+    ),
+    check('import_row_blocks_decisions_check', sql`${t.decisions} <@ array['create', 'update']::text[]`),
   ],
 );

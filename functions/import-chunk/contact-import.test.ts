@@ -2,8 +2,9 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client';
 import { testId } from '../../db/testing';
-import { contacts, doNotContact, importRows, suppressionRules } from '../../db/schema/index';
+import { contacts, doNotContact, suppressionRules } from '../../db/schema/index';
 import { readCsv } from '../../core/imports/csv-reader';
+import { countLineage, readLineage } from './lineage';
 import { startIngestHarness, type IngestHarness } from './testing/ingest-harness';
 
 const enc = new TextEncoder();
@@ -152,9 +153,10 @@ describe('contact import: the messy file', () => {
     // The default country fills in where the row gives none.
     expect(byPhone.get('+447400123457')?.country).toBe('AU');
     expect(byPhone.get('+61400000003')).toMatchObject({ email: 'existing@example.com', firstName: 'Ex', country: 'AU', lastImportBatchId: importId, lastImportRow: 12 });
-    const lineage = await db.select().from(importRows).where(eq(importRows.batchId, importId)).orderBy(importRows.rowNumber);
+    const lineage = await readLineage(db, importId);
     expect(lineage.map((r) => [r.rowNumber, r.decision, r.reason])).toEqual(expectedDecisions);
-    expect(lineage.filter((r) => r.decision === 'create' || r.decision === 'update').every((r) => r.contactId !== null)).toBe(true);
+    const contactIds = new Set(written.map((c) => c.id));
+    expect(lineage.filter((r) => r.decision === 'create' || r.decision === 'update').every((r) => r.recordId !== null && contactIds.has(r.recordId))).toBe(true);
 
     // The same key again: the same summary, nothing written.
     const updatedAt = written.map((c) => c.updatedAt.getTime()).sort();
@@ -248,8 +250,9 @@ describe('contact import: a large file', () => {
     expect(done).toMatchObject({ status: 'done', counts });
     const [n] = await h.services.db.select({ n: count() }).from(contacts).where(eq(contacts.tenantId, tenant.id));
     expect(Number(n?.n)).toBe(rows);
-    const [dup] = await h.services.db.select().from(importRows).where(and(eq(importRows.batchId, importId), eq(importRows.rowNumber, rows + 1)));
+    const [dup] = await readLineage(h.services.db, importId, { fromRow: rows + 1 });
     expect([dup?.decision, dup?.reason]).toEqual(['duplicate', 'same phone as row 1']);
+    expect(await countLineage(h.services.db, importId)).toEqual({ rows: rows + 1, distinctRows: rows + 1 });
     const chunks = await queryRows<{ n: number }>(h.services.db, sql`select count(*)::int as n from relay_messages where dedupe_id like ${`import:${importId}:%`}`);
     expect(chunks[0]?.n).toBe(5);
   });

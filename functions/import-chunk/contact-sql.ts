@@ -1,23 +1,22 @@
 /**
  * The set-based SQL of a contact import chunk: one query per kind of lookup and one statement per kind
- * of write for the whole chunk (never a round trip per row). Rows travel as one JSON parameter read
- * with `json_to_recordset`, and key lists as one `text[]` parameter, which both drivers (postgres.js
- * and PGlite) pass the same way. Every statement is scoped by `tenant_id`.
+ * of write for the whole chunk (never a round trip per row). Rows travel as parallel arrays, one
+ * Postgres array literal per column read with `unnest` (cheaper for the server to parse than JSON),
+ * which both drivers (postgres.js and PGlite) pass the same way. Every statement is scoped by
+ * `tenant_id`.
  *
- * Idempotency: contacts are written with `ON CONFLICT (tenant_id, phone_e164)`, lineage rows with
- * `ON CONFLICT (batch_id, row_number) DO NOTHING`; the chunk fence (bytes_processed, checked under the
- * batch row's lock) makes a redelivered chunk write nothing at all.
+ * Idempotency: contacts are written with `ON CONFLICT (tenant_id, phone_e164)`, lineage with
+ * `ON CONFLICT … DO NOTHING`; the chunk fence (bytes_processed, checked under the batch row's lock)
+ * makes a redelivered chunk write nothing at all.
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Cooldown, ContactLookups, ExistingContact, RowDecision } from '../../core/imports/decide-contact-rows';
+import { isRejected, type ContactLookups, type ContactValues, type Cooldown, type ExistingContact, type RowDecision } from '../../core/imports/decide-contact-rows';
 import { queryRows, type Db, type Tx } from '../../db/client';
 
 /** `{"a","b"}`: a Postgres text[] literal, passed as one parameter and cast with `::text[]`. */
 export function textArrayLiteral(values: Iterable<string>): string {
-  const parts: string[] = [];
-  for (const v of values) parts.push(`"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
-  return `{${parts.join(',')}}`;
+  return arrayLiteral([...values]);
 }
 
 const contactRow = z.object({
@@ -33,6 +32,8 @@ const contactRow = z.object({
   last_import_batch_id: z.string().nullable(),
   last_import_row: z.number().int().nullable(),
 });
+
+const contactColumns = sql.raw('id, phone_e164, email, first_name, last_name, country, timezone, tags, attributes, last_import_batch_id, last_import_row');
 
 function toExisting(row: z.infer<typeof contactRow>): ExistingContact {
   return {
@@ -50,8 +51,19 @@ function toExisting(row: z.infer<typeof contactRow>): ExistingContact {
   };
 }
 
+/** From this many contacts (or DNC and cooldown entries) on, a tenant's rows are probed key by key. */
+const defaultProbeFrom = 100_000;
+
 /** Everything the decisions need to know about these phones and emails, in three queries. */
-export async function loadContactLookups(db: Db | Tx, tenantId: string, phones: Set<string>, emails: Set<string>, now: Date): Promise<ContactLookups> {
+export async function loadContactLookups(
+  db: Db | Tx,
+  tenantId: string,
+  phones: Set<string>,
+  emails: Set<string>,
+  now: Date,
+  options: { probeFrom?: number } = {},
+): Promise<ContactLookups> {
+  const probeFrom = options.probeFrom ?? defaultProbeFrom;
   const byPhone = new Map<string, ExistingContact>();
   const byEmail = new Map<string, ExistingContact>();
   const dnc = new Set<string>();
@@ -60,13 +72,37 @@ export async function loadContactLookups(db: Db | Tx, tenantId: string, phones: 
   const phoneList = textArrayLiteral(phones);
   const emailList = textArrayLiteral(emails);
 
+  // How much the tenant has, counted up to a bound (an index-only scan of at most `probeFrom` entries).
+  const [sizes] = await queryRows<{ contacts: number; compliance: number }>(
+    db,
+    sql`select (select count(*)::int from (select 1 from contacts where tenant_id = ${tenantId} limit ${probeFrom}) a) as contacts,
+               (select count(*)::int from (select 1 from do_not_contact where tenant_id = ${tenantId} limit ${probeFrom}) b)
+             + (select count(*)::int from (select 1 from suppression_rules where tenant_id = ${tenantId} and lifted_at is null limit ${probeFrom}) c) as compliance`,
+  );
+  const probeContacts = (sizes?.contacts ?? probeFrom) >= probeFrom;
+  const probeCompliance = (sizes?.compliance ?? probeFrom) >= probeFrom;
+
+  // A big tenant: each key is looked up on its own through its index (a lateral subquery with `offset 0`
+  // is never flattened into a join). With a plain `= any(…)` over 10,000 keys, or a join, the planner
+  // preferred scanning all of the tenant's contacts, so every chunk of a big import was slower than the
+  // one before. (No `order by … limit` inside: that invites a walk of another index in that order.)
+  // A small tenant: its rows are read through the `tenant_id` index and filtered by the keys, which
+  // costs next to nothing when it has few (20,000 probes cost ~90 ms even into an empty index).
   const contacts = await queryRows(
     db,
-    sql`select id, phone_e164, email, first_name, last_name, country, timezone, tags, attributes, last_import_batch_id, last_import_row
-          from contacts
-         where tenant_id = ${tenantId}
-           and (phone_e164 = any(${phoneList}::text[]) or (email is not null and lower(email) = any(${emailList}::text[])))
-         order by id`,
+    probeContacts
+      ? sql`select c.* from unnest(${phoneList}::text[]) as k(phone)
+              cross join lateral (select ${contactColumns} from contacts
+                                   where tenant_id = ${tenantId} and phone_e164 = k.phone offset 0) c
+            union all
+            select c.* from unnest(${emailList}::text[]) as k(email)
+              cross join lateral (select ${contactColumns} from contacts
+                                   where tenant_id = ${tenantId} and email is not null and lower(email) = k.email offset 0) c
+            order by id`
+      : sql`select ${contactColumns} from contacts
+             where tenant_id = ${tenantId}
+               and (phone_e164 = any(${phoneList}::text[]) or (email is not null and lower(email) = any(${emailList}::text[])))
+             order by id`,
   );
   for (const raw of contacts) {
     const c = toExisting(contactRow.parse(raw));
@@ -75,23 +111,29 @@ export async function loadContactLookups(db: Db | Tx, tenantId: string, phones: 
     if (c.email !== null && emails.has(c.email) && !byEmail.has(c.email)) byEmail.set(c.email, c);
   }
 
-  const listed = await queryRows<{ phone_e164: string }>(
+  // DNC and cooldowns in one pass over the phones. The longest-lasting active rule speaks for a number
+  // (null = until lifted, sorted first).
+  const active = sql`lifted_at is null and (expires_at is null or expires_at > ${now.toISOString()}::timestamptz)`;
+  const compliance = await queryRows<{ phone: string; listed: boolean | null; expires_ms: number | null; reason: string | null }>(
     db,
-    sql`select phone_e164 from do_not_contact where tenant_id = ${tenantId} and phone_e164 = any(${phoneList}::text[])`,
+    probeCompliance
+      ? sql`select k.phone, d.listed, (extract(epoch from r.expires_at) * 1000)::float8 as expires_ms, r.reason
+              from unnest(${phoneList}::text[]) as k(phone)
+              left join lateral (select true as listed from do_not_contact where tenant_id = ${tenantId} and phone_e164 = k.phone offset 0) d on true
+              left join lateral (select expires_at, reason from suppression_rules
+                                  where tenant_id = ${tenantId} and phone_e164 = k.phone and ${active} offset 0) r on true
+             where d.listed or r.reason is not null
+             order by r.expires_at desc nulls first`
+      : sql`select phone_e164 as phone, true as listed, null::float8 as expires_ms, null::text as reason
+              from do_not_contact where tenant_id = ${tenantId} and phone_e164 = any(${phoneList}::text[])
+            union all
+            select phone_e164, null, (extract(epoch from expires_at) * 1000)::float8, reason
+              from suppression_rules where tenant_id = ${tenantId} and ${active} and phone_e164 = any(${phoneList}::text[])
+            order by expires_ms desc nulls first`,
   );
-  for (const r of listed) dnc.add(r.phone_e164);
-
-  const rules = await queryRows<{ phone_e164: string; expires_ms: number | null; reason: string }>(
-    db,
-    sql`select phone_e164, (extract(epoch from expires_at) * 1000)::float8 as expires_ms, reason
-          from suppression_rules
-         where tenant_id = ${tenantId} and phone_e164 = any(${phoneList}::text[]) and lifted_at is null
-           and (expires_at is null or expires_at > ${now.toISOString()}::timestamptz)
-         order by expires_at desc nulls first`,
-  );
-  for (const r of rules) {
-    // The longest-lasting rule speaks for the number (null = until lifted, sorted first).
-    if (!cooldowns.has(r.phone_e164)) cooldowns.set(r.phone_e164, { expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms), reason: r.reason });
+  for (const r of compliance) {
+    if (r.listed === true) dnc.add(r.phone);
+    if (r.reason !== null && !cooldowns.has(r.phone)) cooldowns.set(r.phone, { expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms), reason: r.reason });
   }
   return { byPhone, byEmail, dnc, cooldowns };
 }
@@ -99,9 +141,9 @@ export async function loadContactLookups(db: Db | Tx, tenantId: string, phones: 
 export type PlacedDecision = RowDecision & { byteStart: number; byteEnd: number };
 
 /**
- * Writes one chunk's decisions: updates, creates (with the ids given), then the lineage rows. Returns
- * the contact id each created row ended up with (a phone created meanwhile by another writer is
- * updated instead of failing, and its existing id is used).
+ * Writes one chunk's decisions: updates (by id), creates (with fresh ids), then the lineage. Each write
+ * is one statement whose rows travel as parallel arrays read with `unnest` (cheaper to parse than JSON
+ * and one parameter per column whatever the chunk's size).
  */
 export async function writeContactChunk(
   tx: Tx,
@@ -109,79 +151,162 @@ export async function writeContactChunk(
 ): Promise<void> {
   const { tenantId, batchId, now } = input;
   const at = now.toISOString();
-  const updates: Record<string, unknown>[] = [];
-  const creates: Record<string, unknown>[] = [];
+  const updates = new ContactColumns();
+  const creates = new ContactColumns();
   const contactOf = new Map<number, string>();
   for (const d of input.decisions) {
     if (d.decision === 'update') {
-      const v = d.values;
-      updates.push({ id: d.contactId, phone: v.phoneE164, email: v.email, first_name: v.firstName, last_name: v.lastName, country: v.country, timezone: v.timezone, tags: textArrayLiteral(v.tags), attributes: v.attributes, row: d.row });
+      updates.push(d.contactId, d.row, d.values);
       contactOf.set(d.row, d.contactId);
     } else if (d.decision === 'create') {
-      const v = d.values;
       const id = input.newContactId();
-      creates.push({ id, phone: v.phoneE164, email: v.email, first_name: v.firstName, last_name: v.lastName, country: v.country, timezone: v.timezone, tags: textArrayLiteral(v.tags), attributes: v.attributes, row: d.row });
+      creates.push(id, d.row, d.values);
       contactOf.set(d.row, id);
     }
   }
 
-  if (updates.length > 0) {
+  if (updates.size > 0) {
+    const u = updates.literals();
     await queryRows(
       tx,
       sql`update contacts c
              set phone_e164 = r.phone, email = r.email, first_name = r.first_name, last_name = r.last_name, country = r.country,
-                 timezone = r.timezone, tags = r.tags::text[], attributes = r.attributes, last_import_batch_id = ${batchId},
+                 timezone = r.timezone, tags = r.tags::text[], attributes = r.attributes::jsonb, last_import_batch_id = ${batchId},
                  last_import_row = r.row, updated_at = ${at}::timestamptz
-            from json_to_recordset(${JSON.stringify(updates)}::json)
-                 as r(id text, phone text, email text, first_name text, last_name text, country text, timezone text, tags text, attributes jsonb, row int)
+            from unnest(${u.ids}::text[], ${u.phones}::text[], ${u.emails}::text[], ${u.firstNames}::text[], ${u.lastNames}::text[],
+                        ${u.countries}::text[], ${u.timezones}::text[], ${u.tags}::text[], ${u.attributes}::text[], ${u.rows}::int[])
+                 as r(id, phone, email, first_name, last_name, country, timezone, tags, attributes, row)
            where c.id = r.id and c.tenant_id = ${tenantId}`,
     );
   }
-  if (creates.length > 0) {
-    const rows = await queryRows<{ id: string; last_import_row: number }>(
+  if (creates.size > 0) {
+    const c = creates.literals();
+    // A phone another writer created after our lookup is updated instead of failing; only those rows come back.
+    const taken = await queryRows<{ id: string; last_import_row: number }>(
       tx,
-      sql`insert into contacts (id, tenant_id, phone_e164, email, first_name, last_name, country, timezone, tags, attributes,
+      sql`with written as (
+          insert into contacts (id, tenant_id, phone_e164, email, first_name, last_name, country, timezone, tags, attributes,
                                 last_import_batch_id, last_import_row, created_at, updated_at)
-          select r.id, ${tenantId}, r.phone, r.email, r.first_name, r.last_name, r.country, r.timezone, r.tags::text[], r.attributes,
+          select r.id, ${tenantId}, r.phone, r.email, r.first_name, r.last_name, r.country, r.timezone, r.tags::text[], r.attributes::jsonb,
                  ${batchId}, r.row, ${at}::timestamptz, ${at}::timestamptz
-            from json_to_recordset(${JSON.stringify(creates)}::json)
-                 as r(id text, phone text, email text, first_name text, last_name text, country text, timezone text, tags text, attributes jsonb, row int)
+            from unnest(${c.ids}::text[], ${c.phones}::text[], ${c.emails}::text[], ${c.firstNames}::text[], ${c.lastNames}::text[],
+                        ${c.countries}::text[], ${c.timezones}::text[], ${c.tags}::text[], ${c.attributes}::text[], ${c.rows}::int[])
+                 as r(id, phone, email, first_name, last_name, country, timezone, tags, attributes, row)
           on conflict (tenant_id, phone_e164) do update
              set email = coalesce(excluded.email, contacts.email), first_name = coalesce(excluded.first_name, contacts.first_name),
                  last_name = coalesce(excluded.last_name, contacts.last_name), country = coalesce(contacts.country, excluded.country),
                  timezone = coalesce(excluded.timezone, contacts.timezone), tags = array(select distinct unnest(contacts.tags || excluded.tags)),
                  attributes = contacts.attributes || excluded.attributes, last_import_batch_id = excluded.last_import_batch_id,
                  last_import_row = excluded.last_import_row, updated_at = excluded.updated_at
-          returning id, last_import_row`,
+          returning id, last_import_row, xmax::text <> '0' as existed)
+          select id, last_import_row from written where existed`,
     );
-    // A phone another writer created after our lookup: the upsert kept its id; the lineage must point at it.
-    for (const r of rows) contactOf.set(r.last_import_row, r.id);
+    // The upsert kept the existing contact's id there; the lineage must point at it.
+    for (const r of taken) contactOf.set(r.last_import_row, r.id);
   }
-  await writeLineage(tx, { tenantId, batchId, decisions: input.decisions, contactOf });
+  await writeLineage(tx, { tenantId, batchId, decisions: input.decisions, recordOf: contactOf });
 }
 
-/** Lineage rows (batch, row number, decision, reason, byte range); idempotent per (batch, row). */
+function isEmpty(record: Record<string, string>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+/** The contacts of a chunk as one array per column (element i of each is row i). */
+class ContactColumns {
+  private readonly ids: string[] = [];
+  private readonly rows: number[] = [];
+  private readonly values: ContactValues[] = [];
+  get size(): number {
+    return this.ids.length;
+  }
+  push(id: string, row: number, values: ContactValues): void {
+    this.ids.push(id);
+    this.rows.push(row);
+    this.values.push(values);
+  }
+  literals() {
+    const column = (pick: (v: ContactValues) => string | null) => arrayLiteral(this.values.map(pick));
+    return {
+      ids: arrayLiteral(this.ids),
+      rows: numberArrayLiteral(this.rows),
+      phones: column((v) => v.phoneE164),
+      emails: column((v) => v.email),
+      firstNames: column((v) => v.firstName),
+      lastNames: column((v) => v.lastName),
+      countries: column((v) => v.country),
+      timezones: column((v) => v.timezone),
+      tags: column((v) => (v.tags.length === 0 ? '{}' : textArrayLiteral(v.tags))),
+      attributes: column((v) => (isEmpty(v.attributes) ? '{}' : JSON.stringify(v.attributes))),
+    };
+  }
+}
+
+const needsEscape = /[\\"]/;
+
+/** `{"a",NULL}`: a Postgres array literal of text that may hold nulls. */
+export function arrayLiteral(values: readonly (string | null)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    parts[i] = v === null || v === undefined ? 'NULL' : needsEscape.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${v}"`;
+  }
+  return `{${parts.join(',')}}`;
+}
+
+export function numberArrayLiteral(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+/**
+ * Lineage of one chunk (batch, row number, decision, reason, byte range). Rejected rows get one
+ * `import_rows` row each (rejected.csv pages through them); accepted rows go into one
+ * `import_row_blocks` row as parallel arrays (functions/import-chunk/lineage.ts reads both back).
+ * Idempotent: per (batch, row) and per (batch, block's first row).
+ */
 export async function writeLineage(
   tx: Db | Tx,
-  input: { tenantId: string; batchId: string; decisions: readonly PlacedDecision[]; contactOf?: ReadonlyMap<number, string>; prospectOf?: ReadonlyMap<number, string> },
+  input: { tenantId: string; batchId: string; decisions: readonly PlacedDecision[]; recordOf?: ReadonlyMap<number, string> },
 ): Promise<void> {
-  if (input.decisions.length === 0) return;
-  const rows = input.decisions.map((d) => ({
-    row: d.row,
-    decision: d.decision,
-    reason: d.reason,
-    phone: d.phoneE164 ?? null,
-    contact_id: input.contactOf?.get(d.row) ?? null,
-    prospect_id: input.prospectOf?.get(d.row) ?? null,
-    bs: d.byteStart,
-    be: d.byteEnd,
-  }));
-  await queryRows(
-    tx,
-    sql`insert into import_rows (batch_id, row_number, tenant_id, decision, reason, phone_e164, contact_id, prospect_id, byte_start, byte_end)
-        select ${input.batchId}, r.row, ${input.tenantId}, r.decision, r.reason, r.phone, r.contact_id, r.prospect_id, r.bs, r.be
-          from json_to_recordset(${JSON.stringify(rows)}::json)
-               as r(row int, decision text, reason text, phone text, contact_id text, prospect_id text, bs bigint, be bigint)
-        on conflict (batch_id, row_number) do nothing`,
-  );
+  const rejected: Record<string, unknown>[] = [];
+  const rows: number[] = [];
+  const decisions: string[] = [];
+  const reasons: string[] = [];
+  const phones: (string | null)[] = [];
+  const records: (string | null)[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const d of input.decisions) {
+    if (isRejected(d.decision)) {
+      rejected.push({ row: d.row, decision: d.decision, reason: d.reason, phone: d.phoneE164 ?? null, bs: d.byteStart, be: d.byteEnd });
+      continue;
+    }
+    rows.push(d.row);
+    decisions.push(d.decision);
+    reasons.push(d.reason);
+    phones.push(d.phoneE164 ?? null);
+    records.push(input.recordOf?.get(d.row) ?? null);
+    starts.push(d.byteStart);
+    ends.push(d.byteEnd);
+  }
+  if (rejected.length > 0) {
+    await queryRows(
+      tx,
+      sql`insert into import_rows (batch_id, row_number, tenant_id, decision, reason, phone_e164, byte_start, byte_end)
+          select ${input.batchId}, r.row, ${input.tenantId}, r.decision, r.reason, r.phone, r.bs, r.be
+            from json_to_recordset(${JSON.stringify(rejected)}::json)
+                 as r(row int, decision text, reason text, phone text, bs bigint, be bigint)
+          on conflict (batch_id, row_number) do nothing`,
+    );
+  }
+  if (rows.length > 0) {
+    await queryRows(
+      tx,
+      sql`insert into import_row_blocks (batch_id, first_row, tenant_id, row_numbers, decisions, reasons, phones, record_ids, byte_starts, byte_ends)
+          values (${input.batchId}, ${rows[0] as number}, ${input.tenantId}, ${numberArrayLiteral(rows)}::int[], ${arrayLiteral(decisions)}::text[],
+                  ${arrayLiteral(reasons)}::text[], ${arrayLiteral(phones)}::text[], ${arrayLiteral(records)}::text[],
+                  ${numberArrayLiteral(starts)}::bigint[], ${numberArrayLiteral(ends)}::bigint[])
+          on conflict (batch_id, first_row) do nothing`,
+    );
+  }
 }

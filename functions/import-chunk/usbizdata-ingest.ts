@@ -202,7 +202,7 @@ export async function processUsbizdataChunk(deps: IngestorDeps, data: { batchId:
           if (id !== undefined) prospectOf.set(u.row as number, id);
         }
       }
-      await writeLineage(tx, { tenantId: batch.tenantId, batchId: batch.id, decisions, prospectOf });
+      await writeLineage(tx, { tenantId: batch.tenantId, batchId: batch.id, decisions, recordOf: prospectOf });
       const counts = countDecisions(countsOf(locked), decisions);
       await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
       log.info('usbizdata chunk', { rows: records.length, next, eof });
