@@ -26,6 +26,7 @@ export const idPrefixes = {
   shortLink: 'lnk',
   cost: 'cst',
   queueProbe: 'qpr',
+  alert: 'alt',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -34,7 +34,10 @@ export const tenants = pgTable(
     quietHours: jsonb('quiet_hours'),
     /** Warm-up curve override (daily cap by number age). Null → the product default curve. */
     warmupCurve: jsonb('warmup_curve'),
-    /** Default auto-pause thresholds for campaigns, in basis points (100 = 1 %). Null → never auto-pause. */
+    /**
+     * Default auto-pause thresholds for campaigns, in basis points (100 = 1 %). Null → the product's
+     * defaults (10 % failures, 5 % opt-outs; core/alerts/outcome-window.ts); 10000 turns a check off.
+     */
     autoPauseFailureRateBps: integer('auto_pause_failure_rate_bps'),
     autoPauseOptOutRateBps: integer('auto_pause_opt_out_rate_bps'),
     alertWebhookUrl: text('alert_webhook_url'),

@@ -10,17 +10,21 @@
  * - `POST /tenants/:id/pause {reason?}` / `resume` (admin) → `{paused, since, reason}`. Pause sets
  *   `tenants.paused_at`: no provider call is made for the tenant from the sender's next gate check
  *   (every claim reads it). Resume clears it and wakes the sender. Repeating either changes nothing.
+ *   A pause raises a `tenant_paused` alert (once per pause) after it commits.
  *   `GET /tenants/:id/pause` → the same shape, for the indicator on every page.
  */
 import { eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { tenantPausedAlert } from '../../core/alerts/alert';
 import { DomainError } from '../../core/errors';
+import { newId } from '../../core/ids';
 import { microsSchema } from '../../core/money/micros';
 import { budgets, tenants } from '../../db/schema/index';
 import type { BroadcasterDeps } from '../enqueue/broadcaster-deps';
 import { wakeSender } from '../enqueue/enqueue-campaign';
 import { tenantSpend } from '../enqueue/tenant-spend';
+import { raiseSafely } from '../shared/alerts/raise-safely';
 import { requirePermission, type StaffEnv } from '../shared/auth/staff-access';
 import { withOutbox } from '../shared/queue/outbox';
 import type { AreaServices } from './area-services';
@@ -43,7 +47,7 @@ function pauseView(t: Pick<TenantRow, 'pausedAt' | 'pausedReason'>) {
   return { paused: t.pausedAt !== null, since: t.pausedAt?.toISOString() ?? null, reason: t.pausedReason };
 }
 
-export function budgetsRoutes(_services: AreaServices, broadcaster: BroadcasterDeps): Hono<StaffEnv> {
+export function budgetsRoutes(services: AreaServices, broadcaster: BroadcasterDeps): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
   const admin = requirePermission('administer');
 
@@ -115,7 +119,7 @@ export function budgetsRoutes(_services: AreaServices, broadcaster: BroadcasterD
 
   app.post('/tenants/:id/pause', admin, async (c) => {
     const input = pauseSchema.parse(await jsonBody(c, { optional: true }));
-    const { scope } = c.var.staff;
+    const { scope, user } = c.var.staff;
     const current = await scope.tenant();
     if (current.pausedAt !== null) {
       c.set('changesNothing', true);
@@ -139,6 +143,10 @@ export function budgetsRoutes(_services: AreaServices, broadcaster: BroadcasterD
         { within: outer },
       ),
     );
+    // After the commit: an alert for a pause that did not happen would be worse than none.
+    const pausedAt = updated.pausedAt ?? now;
+    const alert = tenantPausedAlert({ id: newId('alert', now.getTime(), broadcaster.random(10)), tenant: { id: updated.id, name: updated.name }, now, pausedBy: 'person', userId: user.id, reason: updated.pausedReason ?? 'paused by an admin', pausedAt });
+    await raiseSafely(services.alerts, alert, broadcaster.log);
     return c.json(pauseView(updated));
   });
 

@@ -7,8 +7,10 @@ import { createTestTenant, testId } from '../../db/testing';
 import { enqueueCampaign } from '../enqueue/enqueue-campaign';
 import { seedContacts } from '../enqueue/testing/broadcaster-fixtures';
 import { tenantScope } from '../shared/auth/tenant-scope';
+import { createAlerts } from '../shared/alerts/create-alerts';
 import { createCounters } from '../shared/counters/create-counters';
 import { startQueueHarness, type QueueHarness } from '../shared/queue/test-support/queue-harness';
+import { createMailer } from '../shared/mail/create-mailer';
 import { createSms } from '../shared/sms/create-sms';
 import { sendRoutes, type SendServices } from './index';
 import { wakeDueSenders } from './wake-due-senders';
@@ -18,7 +20,9 @@ let services: SendServices;
 beforeAll(async () => {
   h = await startQueueHarness();
   const { config, db, queue, deliveries, log, now, random } = h.services;
-  services = { config, db, queue, deliveries, log, now, random, ...createCounters(config.counters, { db, now }), ...createSms(config, { db, log, now, random }) };
+  const { counters } = createCounters(config.counters, { db, now });
+  const alerts = createAlerts(config.alerts, { log, counters, mailer: createMailer(config, { log, now }).mailer });
+  services = { config, db, queue, deliveries, log, now, random, counters, ...alerts, ...createSms(config, { db, log, now, random }) };
   h.mount('send', sendRoutes(services));
 });
 afterAll(async () => {
@@ -41,25 +45,25 @@ describe('send function', () => {
     await db.insert(sendingNumbers).values({ id: testId('sendingNumber'), tenantId: tenant.id, e164: `+61499${String(randomBytes(3).readUIntBE(0, 3) % 1_000_000).padStart(6, '0')}`, provider: 'sandbox', use: 'bulk' });
     await db.insert(campaigns).values({ id: campaignId, tenantId: tenant.id, name: 'Chain' });
     await db.insert(campaignTemplates).values({ campaignId, templateId, tenantId: tenant.id, position: 0 });
-    await seedContacts(db, tenant.id, 60);
+    await seedContacts(db, tenant.id, 260);
 
     const scope = tenantScope(db, { tenantId: tenant.id, actor: { userId: admin.id, requestId: 'test' }, now: services.now, random: services.random });
     const queued = await enqueueCampaign({ ...services, edgePublicUrl: services.config.edgePublicUrl }, { scope, campaignId, correlationId: 'test' });
-    expect(queued.queued).toBe(60);
+    expect(queued.queued).toBe(260);
 
     await h.drain();
     const jobs = await db.select().from(sendJobs).where(eq(sendJobs.campaignId, campaignId));
-    expect(jobs.map((j) => j.status)).toEqual(Array.from({ length: 60 }, () => 'sent'));
+    expect(jobs.map((j) => j.status)).toEqual(Array.from({ length: 260 }, () => 'sent'));
     const [perJob] = await queryRows<{ jobs: number; calls: number }>(
       db,
       sql`select count(distinct idempotency_key)::int as jobs, count(*)::int as calls from sandbox_receipts where idempotency_key in (select id from send_jobs where campaign_id = ${campaignId})`,
     );
-    expect(perJob).toEqual({ jobs: 60, calls: 60 });
+    expect(perJob).toEqual({ jobs: 260, calls: 260 });
     const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
     expect(campaign?.status).toBe('done');
-    // 60 jobs in batches of 25: the first wake-up, two continuations.
+    // 260 jobs in batches of 250: the first wake-up and one continuation.
     const [deliveries] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from relay_messages where destination = 'send' and state = 'delivered'`);
-    expect(deliveries?.n).toBe(3);
+    expect(deliveries?.n).toBe(2);
   });
 
   it('the cron safety net wakes a tenant whose chain was lost, once a minute, and leaves a running one alone', async () => {

@@ -12,13 +12,14 @@ import { verifyDelivery } from '../shared/queue/verify-delivery';
 import type { Services } from '../shared/services';
 import { sendBatch, type SenderDeps } from './send-batch';
 
-export type SendServices = Pick<Services, 'config' | 'db' | 'queue' | 'deliveries' | 'counters' | 'sms' | 'log' | 'now' | 'random'>;
+export type SendServices = Pick<Services, 'config' | 'db' | 'queue' | 'deliveries' | 'counters' | 'alerts' | 'sms' | 'log' | 'now' | 'random'>;
 
-export function senderDeps(services: Omit<SendServices, 'deliveries'>, options: Pick<SenderDeps, 'batchSize' | 'sendingLeaseMs'> = {}): SenderDeps {
+export function senderDeps(services: Omit<SendServices, 'deliveries'>, options: Pick<SenderDeps, 'batchSize' | 'sendingLeaseMs' | 'alerting'> = {}): SenderDeps {
   return {
     db: services.db,
     queue: services.queue,
     counters: services.counters,
+    alerts: services.alerts,
     bulk: services.sms.bulk,
     log: services.log,
     now: services.now,

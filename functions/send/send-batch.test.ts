@@ -267,8 +267,9 @@ describe('send', () => {
     await seedContacts(h.db, tenant.id, 3);
     await queue(session, campaignId);
     const [crashed] = await jobsOf(campaignId);
-    // A sender claimed it and called the provider, then died before recording the answer.
-    await h.db.update(sendJobs).set({ status: 'sending', attempts: 1, claimedAt: h.now() }).where(eq(sendJobs.id, crashed!.id));
+    // A sender claimed it, marked it for its call (the mark names the provider) and called the
+    // provider, then died before recording the answer.
+    await h.db.update(sendJobs).set({ status: 'sending', attempts: 1, claimedAt: h.now(), provider: 'sandbox' }).where(eq(sendJobs.id, crashed!.id));
     await h.services.sms.bulk.adapter.send({ from: '+61499000000', to: crashed!.toE164, body: 'x', statusCallbackUrl: 'http://localhost:8787/api/webhooks/signalhouse', idempotencyKey: crashed!.id });
 
     // Within the lease it is left alone (it may still be in flight)…
@@ -283,5 +284,22 @@ describe('send', () => {
     expect((await receiptsPerJob(campaignId)).get(crashed!.id)).toBe(1);
     const progress = (await (await h.request(`/api/campaigns/${campaignId}`, { as: session })).json()) as { status: string; counts: { reconcile: number; sent: number } };
     expect(progress).toMatchObject({ status: 'done', counts: { reconcile: 1, sent: 2 } });
+  });
+
+  it('a job claimed by a sender that died before marking it goes back to the queue and is sent once', async () => {
+    advanceTo(4, 16);
+    const { tenant, session, campaignId } = await setUp();
+    await seedContacts(h.db, tenant.id, 3);
+    await queue(session, campaignId);
+    const [claimed] = await jobsOf(campaignId);
+    // Claimed (the claim clears the provider; only the mark, right before the call, names it), then the sender died.
+    await h.db.update(sendJobs).set({ status: 'sending', attempts: 1, claimedAt: h.now(), provider: null }).where(eq(sendJobs.id, claimed!.id));
+    expect((await drain(tenant.id, campaignId))[0]).toMatchObject({ sent: 2 });
+    // After the claim lease it is certainly not with the provider: queued again and sent, with a new attempt token.
+    h.advance(3 * 60_000);
+    expect(total(await drain(tenant.id, campaignId), 'sent')).toBe(1);
+    const [row] = await h.db.select().from(sendJobs).where(eq(sendJobs.id, claimed!.id));
+    expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    expect((await receiptsPerJob(campaignId)).get(claimed!.id)).toBe(1);
   });
 });

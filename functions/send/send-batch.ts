@@ -8,7 +8,7 @@
  *    one. That number is the attempt token: every later write for this attempt is fenced on
  *    `status = 'sending' AND attempts = <token>`, so a stale sender can never overwrite a newer outcome.
  * 2. **Gates**, right before the call, on fresh facts (tenant pause, campaign status, the number's DNC
- *    row and suppression rule are read per job): `evaluateGates`, then the counters that must hold
+ *    row and suppression rule are read per chunk of 50 jobs, and per job on the job-by-job path): `evaluateGates`, then the counters that must hold
  *    atomically across senders are taken with `tryConsume` (tenant rate, number rate, warm-up, daily
  *    and monthly spend). A job stopped here is `deferred` until it may go, or `skipped` with its reason.
  * 3. **Mark**: the rendered body, number, provider and estimated parts are written (fenced) and
@@ -20,11 +20,16 @@
  *    throw where it may have → `reconcile`, never resent.
  * A job still `sending` after `sendingLeaseMs` (the process died between 3 and 5) is moved to
  * `reconcile` by the next batch of its tenant: the provider may have it, so it is shown, not resent.
+ * One claimed but never marked (the claim clears `provider`, the mark sets it) was certainly not called:
+ * after `claimLeaseMs` it goes back to the queue.
+ *
+ * Steps 2–5 run in bulk per chunk when every cap has room for the whole chunk (`sendChunk`); whatever
+ * is not plainly sendable goes the job-by-job way, which decides the edges (a cap running out mid-chunk).
  *
  * After the batch: campaigns with nothing left to send are `done`, and the next wake-up is staged
  * through the outbox (at once when the batch was full, else at the earliest deferred job's time).
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { shortLinkToken } from '../../core/campaigns/short-link-token';
 import { afterThrownSend } from '../../core/campaigns/send-outcome';
@@ -38,6 +43,7 @@ import { newId } from '../../core/ids';
 import { countSegments } from '../../core/messages/segments';
 import { mergeValuesOf, parseTemplate, renderTemplate, withOptOutLine } from '../../core/messages/templates';
 import { partCost } from '../../core/money/micros';
+import type { Alerts } from '../../core/ports/alerts';
 import type { CounterWindow, Counters } from '../../core/ports/counters';
 import type { Queue } from '../../core/ports/queue';
 import { smsErrorDetails, type SmsSendResult } from '../../core/ports/sms-provider';
@@ -50,11 +56,16 @@ import type { Logger } from '../shared/log';
 import { withOutbox } from '../shared/queue/outbox';
 import type { Clock, RandomBytes } from '../shared/services';
 import type { BulkAdapter } from '../shared/sms/create-sms';
+import { afterSendBatch, createSendTally, type AlertPolicy } from './send-alerts';
 
 export type SenderDeps = {
   db: Db;
   queue: Queue;
   counters: Counters;
+  /** Spend near or at a cap, provider error spikes, auto-paused campaigns (send-alerts.ts). */
+  alerts: Alerts;
+  /** Overrides of the alert and auto-pause defaults (tests shorten the sample). */
+  alerting?: Partial<AlertPolicy>;
   bulk: BulkSender<BulkAdapter>;
   log: Logger;
   now: Clock;
@@ -63,8 +74,18 @@ export type SenderDeps = {
   publicUrl: string;
   /** Short links are `${edgePublicUrl}/<token>`. */
   edgePublicUrl: string;
-  /** Jobs claimed per batch (default 25): small, so a pause or a STOP is honoured within one batch. */
+  /**
+   * Jobs claimed per batch (default 250). They are taken to the provider in chunks of `chunkSize`, and
+   * the fresh facts (pause, campaign status, DNC, suppression) are read again for every chunk, so a
+   * pause or a STOP is honoured within one chunk.
+   */
   batchSize?: number;
+  /** Jobs per chunk (default 50): one read of fresh facts, one mark and one record per chunk. */
+  chunkSize?: number;
+  /** Provider calls of a chunk in flight at once (default 4). */
+  callConcurrency?: number;
+  /** A claimed job not yet marked for its call after this long goes back to the queue (default 2 minutes). */
+  claimLeaseMs?: number;
   /** A job `sending` for longer than this is moved to reconciliation (default 10 minutes). */
   sendingLeaseMs?: number;
 };
@@ -99,7 +120,8 @@ async function claimJobs(db: Db, input: { tenantId: string; campaignId: string |
   const rows = await queryRows(
     db,
     sql`update send_jobs j
-           set status = 'sending', attempts = j.attempts + 1, claimed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+           set status = 'sending', attempts = j.attempts + 1, claimed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz,
+               provider = case when j.provider_message_id is null then null else j.provider end
          where j.id in (
            select j2.id from send_jobs j2
              join campaigns c on c.id = j2.campaign_id
@@ -151,19 +173,65 @@ async function freshFacts(db: Db, input: { tenantId: string; campaignId: string;
   };
 }
 
+const chunkFactsRow = z.object({
+  paused_at: z.unknown(),
+  campaigns: z.array(z.tuple([z.string(), z.enum(['draft', 'queued', 'sending', 'paused', 'done'])])).nullable(),
+  dnc: z.array(z.tuple([z.string(), z.string()])).nullable(),
+  suppressions: z.array(z.tuple([z.string(), z.string(), z.string().nullable()])).nullable(),
+});
+
+/** `freshFacts` for a whole chunk in one read: the tenant's pause, its campaigns' status, and each phone's DNC row and active suppression. */
+async function chunkFacts(db: Db, input: { tenantId: string; campaignIds: readonly string[]; phones: readonly string[]; now: Date }) {
+  const list = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+  const [row] = await queryRows(
+    db,
+    sql`select t.paused_at,
+               (select json_agg(json_build_array(c.id, c.status)) from campaigns c where c.tenant_id = t.id and c.id in (${list(input.campaignIds)})) as campaigns,
+               (select json_agg(json_build_array(d.phone_e164, d.source)) from do_not_contact d where d.tenant_id = t.id and d.phone_e164 in (${list(input.phones)})) as dnc,
+               (select json_agg(json_build_array(s.phone_e164, s.reason, s.expires_at)) from (
+                  select distinct on (r.phone_e164) r.phone_e164, r.reason, r.expires_at from suppression_rules r
+                   where r.tenant_id = t.id and r.phone_e164 in (${list(input.phones)}) and r.lifted_at is null
+                     and (r.expires_at is null or r.expires_at > ${input.now.toISOString()}::timestamptz)
+                   order by r.phone_e164, r.expires_at desc nulls first) s) as suppressions
+          from tenants t
+         where t.id = ${input.tenantId}`,
+  );
+  const facts = chunkFactsRow.parse(row);
+  return {
+    paused: facts.paused_at !== null,
+    campaignStatus: new Map(facts.campaigns ?? []),
+    dnc: new Map((facts.dnc ?? []).map(([phone, source]) => [phone, { source: source as DncSource }])),
+    suppression: new Map((facts.suppressions ?? []).map(([phone, reason, expiresAt]) => [phone, { reason, expiresAt: expiresAt === null ? null : new Date(expiresAt) }])),
+  };
+}
+
 export async function sendBatch(deps: SenderDeps, input: { tenantId: string; campaignId: string | null; reason?: (typeof sendWakeReasons)[number] }): Promise<BatchOutcome> {
   const { db, counters, log } = deps;
   const bulk = deps.bulk.adapter;
-  const batchSize = deps.batchSize ?? 25;
+  const batchSize = deps.batchSize ?? 250;
+  const chunkSize = Math.max(1, deps.chunkSize ?? 50);
+  const callConcurrency = Math.max(1, deps.callConcurrency ?? 4);
   const started = deps.now();
   const outcome: BatchOutcome = { claimed: 0, sent: 0, failed: 0, deferred: 0, skipped: 0, reconcile: 0, lost: 0, stale: 0, released: 0, next: { kind: 'none' } };
 
-  // Jobs stuck in `sending` (their sender died around the provider call): the provider may have them.
+  // Claimed jobs that were never marked for their call (the mark sets `provider`, the claim clears it):
+  // certainly not called, so they go back to the queue. The attempt keeps its number, so the sender
+  // that claimed them, should it still be alive, fails its fenced mark and never calls.
+  const claimLeaseMs = deps.claimLeaseMs ?? 2 * 60_000;
+  const claimCutoff = new Date(started.getTime() - claimLeaseMs);
+  const unclaimed = await db
+    .update(sendJobs)
+    .set({ status: 'queued', claimedAt: null, updatedAt: started })
+    .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.kind, 'campaign'), eq(sendJobs.status, 'sending'), isNull(sendJobs.provider), sql`${sendJobs.claimedAt} < ${claimCutoff.toISOString()}::timestamptz`))
+    .returning({ id: sendJobs.id });
+  if (unclaimed.length > 0) log.warn('claimed send jobs never marked for a call went back to the queue', { tenantId: input.tenantId, count: unclaimed.length });
+
+  // Jobs stuck in `sending` after their mark (their sender died around the provider call): the provider may have them.
   const leaseCutoff = new Date(started.getTime() - (deps.sendingLeaseMs ?? 10 * 60_000));
   const stale = await db
     .update(sendJobs)
     .set({ status: 'reconcile', errorCode: 'outcome_unknown', errorMessage: 'the sender stopped between claiming this job and recording the provider’s answer; it is not resent', updatedAt: started })
-    .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.status, 'sending'), sql`${sendJobs.claimedAt} < ${leaseCutoff.toISOString()}::timestamptz`))
+    .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.status, 'sending'), or(isNotNull(sendJobs.provider), sql`${sendJobs.kind} <> 'campaign'`), sql`${sendJobs.claimedAt} < ${leaseCutoff.toISOString()}::timestamptz`))
     .returning({ id: sendJobs.id });
   outcome.stale = stale.length;
   if (stale.length > 0) log.warn('send jobs found stuck in sending moved to reconciliation', { tenantId: input.tenantId, jobs: stale.map((s) => s.id).slice(0, 20), count: stale.length });
@@ -260,6 +328,7 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
     const tenantRateKey = `rate:${tenant.id}:minute`;
 
     const release: Job[] = [];
+    const tally = createSendTally();
     const rest = async (campaignId: string | null, until: Date) => {
       await counters.setFlag(restKey(tenant.id, campaignId), until.toISOString(), Math.max(1, Math.ceil((until.getTime() - deps.now().getTime()) / 1000)));
       restUntil(until);
@@ -267,178 +336,52 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
       else resting.set(campaignId, until);
     };
 
-    for (const [index, job] of jobs.entries()) {
-      if (caps.tenantStopped !== null || resting.has(job.campaign_id)) {
-        release.push(job);
-        continue;
+    // Every write of an attempt is fenced on its token (see the module comment).
+    const fenceOf = (job: Job): SQL | undefined => and(eq(sendJobs.id, job.id), eq(sendJobs.tenantId, tenant.id), eq(sendJobs.status, 'sending'), eq(sendJobs.attempts, job.attempts));
+    const settleJob = async (job: Job, changes: Partial<typeof sendJobs.$inferInsert>): Promise<boolean> => {
+      const rows = await db.update(sendJobs).set({ ...changes, updatedAt: deps.now() }).where(fenceOf(job)).returning({ id: sendJobs.id });
+      if (rows.length === 0) outcome.lost += 1;
+      return rows.length === 1;
+    };
+    const returnTaken = async (which: Taken[]) => {
+      for (const t of which) await counters.incrementWindow(t.key, t.window, -t.amount);
+    };
+    type Call = {
+      job: Job;
+      campaign: (typeof campaignRows)[number];
+      template: (typeof templateRows)[number];
+      contact: (typeof contactRows)[number];
+      number: (typeof usable)[number];
+      parts: number;
+      microsPerPart: number | undefined;
+      estimatedCost: number;
+      country: string;
+      spendTaken: Taken[];
+    };
+    /** The provider threw (step 5): deferred when it certainly did not take the message, else reconciliation. */
+    const recordThrown = async (call: Call, error: unknown): Promise<void> => {
+      const { job, campaign, spendTaken } = call;
+      tally.called(campaign.id, 'error');
+      const after = afterThrownSend({ details: smsErrorDetails(error), code: isDomainError(error) ? error.code : undefined, attempts: job.attempts });
+      const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
+      if (after.action === 'reconcile') {
+        log.error('provider call ended without an answer we can trust; the job goes to reconciliation, never resent', { jobId: job.id, err: error });
+        if (await settleJob(job, { status: 'reconcile', errorCode: after.errorCode, errorMessage: message })) outcome.reconcile += 1;
+        return;
       }
-      const now = deps.now();
-      const fence = and(eq(sendJobs.id, job.id), eq(sendJobs.tenantId, tenant.id), eq(sendJobs.status, 'sending'), eq(sendJobs.attempts, job.attempts));
-      const settle = async (changes: Partial<typeof sendJobs.$inferInsert>): Promise<boolean> => {
-        const rows = await db.update(sendJobs).set({ ...changes, updatedAt: deps.now() }).where(fence).returning({ id: sendJobs.id });
-        if (rows.length === 0) outcome.lost += 1;
-        return rows.length === 1;
-      };
-      const defer = async (until: Date, reason: string) => {
-        if (await settle({ status: 'deferred', deferUntil: until, skipReason: reason })) outcome.deferred += 1;
-      };
-      const skip = async (reason: string) => {
-        if (await settle({ status: 'skipped', skipReason: reason, deferUntil: null })) outcome.skipped += 1;
-      };
-      const fail = async (code: string, message: string) => {
-        if (await settle({ status: 'failed', errorCode: code, errorMessage: message, failedAt: now })) outcome.failed += 1;
-      };
-
-      const campaign = campaignRows.find((c) => c.id === job.campaign_id);
-      const template = templateRows.find((t) => t.id === job.template_id);
-      const contact = contactRows.find((c) => c.id === job.contact_id);
-      if (campaign === undefined || template === undefined || contact === undefined) {
-        await fail('missing_data', 'the campaign, template or contact of this job no longer exists');
-        continue;
+      await returnTaken(spendTaken);
+      if (after.action === 'fail') {
+        if (await settleJob(job, { status: 'failed', errorCode: after.errorCode, errorMessage: message, failedAt: deps.now() })) outcome.failed += 1;
+      } else {
+        log.warn('provider unavailable; the job is retried later', { jobId: job.id, attempts: job.attempts, retryInMs: after.delayMs, errorCode: after.errorCode });
+        if (await settleJob(job, { status: 'deferred', deferUntil: new Date(deps.now().getTime() + after.delayMs), skipReason: 'provider_unavailable', errorCode: after.errorCode, errorMessage: message })) outcome.deferred += 1;
       }
-
-      // Render with a link of the real length (the token is minted only if the job goes).
-      const parsed = parseTemplate(template.body);
-      if (parsed.errors.length > 0 || (parsed.usesLink && campaign.linkUrl === null)) {
-        await fail('template_invalid', parsed.errors[0]?.message ?? 'the template uses {link} but the campaign has no link target');
-        continue;
-      }
-      const firstMessage = !contacted.has(contact.id);
-      const render = (link: string | null) => withOptOutLine(renderTemplate(template.body, mergeValuesOf(contact, link)).text, { firstMessage }).text;
-      const placeholder = parsed.usesLink ? `${deps.edgePublicUrl}/${'x'.repeat(10)}` : null;
-      const estimateParts = Math.max(1, countSegments(render(placeholder)).parts);
-      const locale = resolveRecipientLocale({ phoneE164: job.to_e164, contactTimezone: contact.timezone, contactCountry: contact.country, tenantTimezone: tenant.timezone, tenantDefaultCountry: tenant.defaultCountry });
-      const country = locale.country ?? tenant.defaultCountry;
-      const microsPerPart = await priceOf(country);
-      const estimatedCost = microsPerPart === undefined ? 0 : partCost(estimateParts, microsPerPart);
-
-      const facts = await freshFacts(db, { tenantId: tenant.id, campaignId: campaign.id, phone: job.to_e164, now });
-      const gateInput: GateInput = {
-        now,
-        job: { kind: 'campaign', estimatedCostMicros: estimatedCost },
-        tenant: { paused: facts.paused, timezone: tenant.timezone, defaultCountry: tenant.defaultCountry },
-        campaign: { status: facts.campaignStatus },
-        budget: budget === undefined ? null : { dailyMicros: budget.dailyMicros, monthlyMicros: budget.monthlyMicros, spentTodayMicros: spent.day, spentThisMonthMicros: spent.month },
-        recipient: { phoneE164: job.to_e164, timezone: contact.timezone, country: contact.country, doNotContact: facts.dnc, suppression: facts.suppression },
-        quietHours,
-        // The per-minute and per-number caps are enforced atomically by the counters below.
-        rate: { tenantPerMinute: null, tenantSentThisMinute: 0, numberPerMinute: null, numberSentThisMinute: 0 },
-        warmup: null,
-      };
-      const verdict = evaluateGates(gateInput);
-      if (verdict.verdict === 'skip') {
-        await skip(verdict.reason);
-        continue;
-      }
-      if (verdict.verdict === 'defer') {
-        await defer(verdict.until, verdict.reason);
-        continue;
-      }
-
-      // Counters, atomically across senders; what was taken is given back if a later one refuses.
-      const taken: Taken[] = [];
-      const giveBack = async (which: Taken[]) => {
-        for (const t of which) await counters.incrementWindow(t.key, t.window, -t.amount);
-      };
-      const take = async (key: string, window: CounterWindow, amount: number, limit: number) => {
-        const result = await counters.tryConsume(key, window, amount, limit);
-        if (result.allowed) taken.push({ key, window, amount });
-        return result;
-      };
-      const minute = utcMinute(now);
-      let refusal: { until: Date; reason: string } | null = null;
-      if (budget?.perMinute != null) {
-        const r = await take(tenantRateKey, 60, 1, budget.perMinute);
-        if (!r.allowed) refusal = { until: r.resetAt, reason: 'tenant_rate' };
-      }
-      if (refusal === null && budget !== undefined && estimatedCost > 0) {
-        const d = await take(spendDayKey, dayWindow, estimatedCost, budget.dailyMicros);
-        if (!d.allowed) refusal = { until: day.endsAt, reason: 'daily_budget' };
-        else {
-          const m = await take(spendMonthKey, monthWindow, estimatedCost, budget.monthlyMicros);
-          if (!m.allowed) refusal = { until: month.endsAt, reason: 'monthly_budget' };
-        }
-      }
-      // A number with room this minute and today, starting from a different one per job (even spread).
-      const candidates = numbersOf(campaign.id);
-      let number: (typeof candidates)[number] | undefined;
-      if (refusal === null) {
-        if (candidates.length === 0) refusal = { until: new Date(now.getTime() + noNumberRecheckMs), reason: 'no_sending_number' };
-        let earliest: { until: Date; reason: string } | null = null;
-        for (let k = 0; refusal === null && number === undefined && k < candidates.length; k++) {
-          const candidate = candidates[(index + k) % candidates.length];
-          if (candidate === undefined) continue;
-          const mine: Taken[] = [];
-          let ok = true;
-          if (budget?.perNumberPerMinute != null) {
-            const r = await counters.tryConsume(`rate:${tenant.id}:${candidate.id}:minute`, 60, 1, budget.perNumberPerMinute);
-            if (r.allowed) mine.push({ key: `rate:${tenant.id}:${candidate.id}:minute`, window: 60, amount: 1 });
-            else {
-              ok = false;
-              if (earliest === null || r.resetAt < earliest.until) earliest = { until: r.resetAt, reason: 'number_rate' };
-            }
-          }
-          const cap = warmupDailyCap({ startedAt: candidate.warmupStartedAt, now, timeZone: tenant.timezone, curve });
-          if (ok && cap !== null) {
-            const r = await counters.tryConsume(`warmup:${tenant.id}:${candidate.id}:day`, dayWindow, 1, cap);
-            if (r.allowed) mine.push({ key: `warmup:${tenant.id}:${candidate.id}:day`, window: dayWindow, amount: 1 });
-            else {
-              ok = false;
-              if (earliest === null || day.endsAt < earliest.until) earliest = { until: day.endsAt, reason: 'warmup_cap' };
-            }
-          }
-          if (ok) {
-            number = candidate;
-            taken.push(...mine);
-          } else await giveBack(mine);
-        }
-        if (refusal === null && number === undefined) refusal = earliest ?? { until: minute.endsAt, reason: 'number_rate' };
-      }
-      if (refusal !== null || number === undefined) {
-        await giveBack(taken);
-        const until = refusal?.until ?? minute.endsAt;
-        const reason = refusal?.reason ?? 'number_rate';
-        await defer(until, reason);
-        // A cap of the whole tenant rests the tenant; one of the campaign's numbers rests the campaign.
-        await rest(tenantCaps.has(reason) ? null : campaign.id, until);
-        continue;
-      }
-
-      // Mark: the text and number of this attempt, and the moment of the call (the lease starts here).
-      let link: string | null = null;
-      if (parsed.usesLink && campaign.linkUrl !== null) link = `${deps.edgePublicUrl}/${await mintLink(db, { tenantId: tenant.id, campaignId: campaign.id, contactId: contact.id, sendJobId: job.id, targetUrl: campaign.linkUrl, now, random: deps.random })}`;
-      const body = render(link);
-      const parts = Math.max(1, countSegments(body).parts);
-      const cost = microsPerPart === undefined ? null : partCost(parts, microsPerPart);
-      const marked = await settle({ body, sendingNumberId: number.id, provider: bulk.provider, parts, costMicros: cost, claimedAt: deps.now(), deferUntil: null, skipReason: null });
-      if (!marked) {
-        await giveBack(taken);
-        continue;
-      }
-      const spendTaken = taken.filter((t) => t.key === spendDayKey || t.key === spendMonthKey);
-
-      let result: SmsSendResult;
-      try {
-        result = await bulk.send({ from: number.e164, to: job.to_e164, body, statusCallbackUrl: `${deps.publicUrl}/api/webhooks/signalhouse`, idempotencyKey: job.id });
-      } catch (error) {
-        const after = afterThrownSend({ details: smsErrorDetails(error), code: isDomainError(error) ? error.code : undefined, attempts: job.attempts });
-        const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
-        if (after.action === 'reconcile') {
-          log.error('provider call ended without an answer we can trust; the job goes to reconciliation, never resent', { jobId: job.id, err: error });
-          if (await settle({ status: 'reconcile', errorCode: after.errorCode, errorMessage: message })) outcome.reconcile += 1;
-          continue;
-        }
-        await giveBack(spendTaken);
-        if (after.action === 'fail') {
-          await fail(after.errorCode, message);
-        } else {
-          log.warn('provider unavailable; the job is retried later', { jobId: job.id, attempts: job.attempts, retryInMs: after.delayMs, errorCode: after.errorCode });
-          if (await settle({ status: 'deferred', deferUntil: new Date(deps.now().getTime() + after.delayMs), skipReason: 'provider_unavailable', errorCode: after.errorCode, errorMessage: message })) outcome.deferred += 1;
-        }
-        continue;
-      }
-
+    };
+    /** The provider answered (step 5): sent, or failed with its code (an opt-out also joins DNC). */
+    const recordAnswer = async (call: Call, result: SmsSendResult): Promise<void> => {
+      const { job, campaign, template, contact, number, parts, microsPerPart, estimatedCost, country, spendTaken } = call;
       const at = deps.now();
+      tally.called(campaign.id, result.kind === 'accepted' ? 'sent' : result.kind === 'opted_out' ? 'opted_out' : 'failed');
       if (result.kind === 'accepted') {
         const finalParts = result.parts ?? parts;
         const finalCost = microsPerPart === undefined ? null : partCost(finalParts, microsPerPart);
@@ -446,7 +389,7 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
           const rows = await tx
             .update(sendJobs)
             .set({ status: 'sent', providerMessageId: result.providerMessageId, parts: finalParts, costMicros: finalCost, sentAt: at, errorCode: null, errorMessage: null, updatedAt: at })
-            .where(fence)
+            .where(fenceOf(job))
             .returning({ id: sendJobs.id });
           if (rows.length === 0) return false;
           if (finalCost !== null) {
@@ -475,7 +418,7 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
           // log it loudly; nothing is resent either way.
           outcome.lost += 1;
           log.warn('sent, but the job changed before the outcome was recorded', { jobId: job.id, providerMessageId: result.providerMessageId });
-          continue;
+          return;
         }
         outcome.sent += 1;
         contacted.add(contact.id);
@@ -483,16 +426,16 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
         if (finalCost !== null && estimatedCost > 0 && finalCost !== estimatedCost) {
           for (const t of spendTaken) await counters.incrementWindow(t.key, t.window, finalCost - estimatedCost);
         }
-        continue;
+        return;
       }
 
       // Refused for good: nothing was charged.
-      await giveBack(spendTaken);
+      await returnTaken(spendTaken);
       const refusedRecorded = await db.transaction(async (tx) => {
         const rows = await tx
           .update(sendJobs)
           .set({ status: 'failed', errorCode: result.code, errorMessage: result.message.slice(0, 500), failedAt: at, providerMessageId: result.providerMessageId ?? null, updatedAt: at })
-          .where(fence)
+          .where(fenceOf(job))
           .returning({ id: sendJobs.id });
         if (rows.length === 0) return false;
         if (result.kind === 'opted_out') {
@@ -519,6 +462,419 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
       });
       if (refusedRecorded) outcome.failed += 1;
       else outcome.lost += 1;
+    };
+
+    type Accepted = { call: Call; providerMessageId: string; sandbox: boolean; parts: number; cost: number | null; at: Date };
+    /** Step 5 for a chunk's accepted calls: one fenced update, one insert of costs and one of events, one transaction. */
+    const recordAccepted = async (list: Accepted[]): Promise<void> => {
+      if (list.length === 0) return;
+      const recorded = await db.transaction(async (tx) => {
+        const rows = await queryRows<{ id: string }>(
+          tx,
+          sql`update send_jobs j
+                 set status = 'sent', provider_message_id = v.provider_message_id, parts = v.parts, cost_micros = v.cost, sent_at = v.at, error_code = null, error_message = null, updated_at = v.at
+                from (values ${sql.join(
+                  list.map((a) => sql`(${a.call.job.id}, ${a.call.job.attempts}::int, ${a.providerMessageId}, ${a.parts}::int, ${a.cost}::bigint, ${a.at.toISOString()}::timestamptz)`),
+                  sql`, `,
+                )}) as v(id, attempts, provider_message_id, parts, cost, at)
+               where j.id = v.id and j.tenant_id = ${tenant.id} and j.status = 'sending' and j.attempts = v.attempts
+              returning j.id`,
+        );
+        const ok = new Set(rows.map((r) => r.id));
+        const mine = list.filter((a) => ok.has(a.call.job.id));
+        const charged = mine.filter((a) => a.cost !== null);
+        if (charged.length > 0) {
+          await tx
+            .insert(costs)
+            .values(charged.map((a) => ({ id: newId('cost', a.at.getTime(), deps.random(10)), tenantId: tenant.id, kind: 'sms' as const, sendJobId: a.call.job.id, amountMicros: a.cost ?? 0, parts: a.parts, provider: bulk.provider, country: a.call.country, occurredAt: a.at })))
+            .onConflictDoNothing();
+        }
+        if (mine.length > 0) {
+          await tx
+            .insert(events)
+            .values(
+              mine.map(({ call: { job, campaign, template, contact, number }, ...a }) => ({
+                id: newId('event', a.at.getTime(), deps.random(10)),
+                tenantId: tenant.id,
+                type: 'SENT' as const,
+                contactId: contact.id,
+                campaignId: campaign.id,
+                sendJobId: job.id,
+                templateId: template.id,
+                occurredAt: a.at,
+                data: { provider: bulk.provider, providerMessageId: a.providerMessageId, parts: a.parts, costMicros: a.cost, sandbox: a.sandbox, from: number.e164, to: job.to_e164 },
+                correlationId: job.correlation_id,
+                dedupeKey: `SENT:${job.id}`,
+              })),
+            )
+            .onConflictDoNothing();
+        }
+        return ok;
+      });
+      let correction = 0;
+      for (const a of list) {
+        if (!recorded.has(a.call.job.id)) {
+          // The provider has the message, but the job changed under us: logged; nothing is resent.
+          outcome.lost += 1;
+          log.warn('sent, but the job changed before the outcome was recorded', { jobId: a.call.job.id, providerMessageId: a.providerMessageId });
+          continue;
+        }
+        outcome.sent += 1;
+        contacted.add(a.call.contact.id);
+        if (a.cost !== null && a.call.estimatedCost > 0) correction += a.cost - a.call.estimatedCost;
+      }
+      // The estimates took the spend; the provider's part counts are the truth.
+      if (correction !== 0 && budget !== undefined) {
+        await counters.incrementWindow(spendDayKey, dayWindow, correction);
+        await counters.incrementWindow(spendMonthKey, monthWindow, correction);
+      }
+    };
+
+    /**
+     * The fast path for one chunk. When every cap has room for all of the chunk's sendable jobs, the
+     * fresh facts, each counter, the link minting, the mark and the record are one statement for the
+     * whole chunk; the provider is still called once per job, after the fenced mark and before the
+     * fenced record. Whatever is not plainly sendable (a gate holds it, a cap lacks room for the whole
+     * chunk, a row is missing) is handed back untouched and decided job by job by the loop below,
+     * exactly as before. Returns the jobs handed back.
+     */
+    const sendChunk = async (chunk: Job[], offset: number): Promise<Job[]> => {
+      const now = deps.now();
+      const minute = utcMinute(now);
+      const minuteWindow: CounterWindow = { start: minute.startsAt, end: minute.endsAt };
+      const facts = await chunkFacts(db, { tenantId: tenant.id, campaignIds: [...new Set(chunk.map((j) => j.campaign_id))], phones: [...new Set(chunk.map((j) => j.to_e164))], now });
+      const left: Job[] = [];
+      type Planned = Omit<Call, 'parts' | 'spendTaken'> & { render: (link: string | null) => string; usesLink: boolean };
+      const planned: Planned[] = [];
+      let estimatedTotal = 0;
+      for (const [k, job] of chunk.entries()) {
+        const campaign = campaignRows.find((c) => c.id === job.campaign_id);
+        const template = templateRows.find((t) => t.id === job.template_id);
+        const contact = contactRows.find((c) => c.id === job.contact_id);
+        const campaignStatus = facts.campaignStatus.get(job.campaign_id);
+        const candidates = campaign === undefined ? [] : numbersOf(campaign.id);
+        if (resting.has(job.campaign_id) || campaign === undefined || template === undefined || contact === undefined || campaignStatus === undefined || candidates.length === 0) {
+          left.push(job);
+          continue;
+        }
+        const parsed = parseTemplate(template.body);
+        if (parsed.errors.length > 0 || (parsed.usesLink && campaign.linkUrl === null)) {
+          left.push(job);
+          continue;
+        }
+        const firstMessage = !contacted.has(contact.id);
+        const render = (link: string | null) => withOptOutLine(renderTemplate(template.body, mergeValuesOf(contact, link)).text, { firstMessage }).text;
+        const estimateParts = Math.max(1, countSegments(render(parsed.usesLink ? `${deps.edgePublicUrl}/${'x'.repeat(10)}` : null)).parts);
+        const locale = resolveRecipientLocale({ phoneE164: job.to_e164, contactTimezone: contact.timezone, contactCountry: contact.country, tenantTimezone: tenant.timezone, tenantDefaultCountry: tenant.defaultCountry });
+        const country = locale.country ?? tenant.defaultCountry;
+        const microsPerPart = await priceOf(country);
+        const estimatedCost = microsPerPart === undefined ? 0 : partCost(estimateParts, microsPerPart);
+        const verdict = evaluateGates({
+          now,
+          job: { kind: 'campaign', estimatedCostMicros: estimatedCost },
+          tenant: { paused: facts.paused, timezone: tenant.timezone, defaultCountry: tenant.defaultCountry },
+          campaign: { status: campaignStatus },
+          budget: budget === undefined ? null : { dailyMicros: budget.dailyMicros, monthlyMicros: budget.monthlyMicros, spentTodayMicros: spent.day + estimatedTotal, spentThisMonthMicros: spent.month + estimatedTotal },
+          recipient: { phoneE164: job.to_e164, timezone: contact.timezone, country: contact.country, doNotContact: facts.dnc.get(job.to_e164) ?? null, suppression: facts.suppression.get(job.to_e164) ?? null },
+          quietHours,
+          rate: { tenantPerMinute: null, tenantSentThisMinute: 0, numberPerMinute: null, numberSentThisMinute: 0 },
+          warmup: null,
+        });
+        if (verdict.verdict !== 'send') {
+          left.push(job);
+          continue;
+        }
+        // The number the job-by-job path would try first (an even spread across the campaign's numbers).
+        const number = candidates[(offset + k) % candidates.length];
+        if (number === undefined) {
+          left.push(job);
+          continue;
+        }
+        estimatedTotal += estimatedCost;
+        planned.push({ job, campaign, template, contact, number, microsPerPart, estimatedCost, country, render, usesLink: parsed.usesLink });
+      }
+      if (planned.length === 0) return left;
+
+      // The counters, all or nothing per key: room for the whole chunk, or the chunk goes job by job.
+      const taken: Taken[] = [];
+      const takeAll = async (key: string, window: CounterWindow, amount: number, limit: number): Promise<boolean> => {
+        const r = await counters.tryConsume(key, window, amount, limit);
+        if (r.allowed) taken.push({ key, window, amount });
+        return r.allowed;
+      };
+      let room = true;
+      if (budget?.perMinute != null) room = await takeAll(tenantRateKey, minuteWindow, planned.length, budget.perMinute);
+      if (room && budget !== undefined && estimatedTotal > 0) {
+        room = (await takeAll(spendDayKey, dayWindow, estimatedTotal, budget.dailyMicros)) && (await takeAll(spendMonthKey, monthWindow, estimatedTotal, budget.monthlyMicros));
+      }
+      const perNumber = new Map<string, { number: Planned['number']; count: number }>();
+      for (const p of planned) {
+        const entry = perNumber.get(p.number.id) ?? { number: p.number, count: 0 };
+        entry.count += 1;
+        perNumber.set(p.number.id, entry);
+      }
+      for (const { number, count } of perNumber.values()) {
+        if (!room) break;
+        if (budget?.perNumberPerMinute != null) room = await takeAll(`rate:${tenant.id}:${number.id}:minute`, minuteWindow, count, budget.perNumberPerMinute);
+        const cap = warmupDailyCap({ startedAt: number.warmupStartedAt, now, timeZone: tenant.timezone, curve });
+        if (room && cap !== null) room = await takeAll(`warmup:${tenant.id}:${number.id}:day`, dayWindow, count, cap);
+      }
+      if (!room) {
+        await returnTaken(taken);
+        return chunk;
+      }
+
+      // Mark (step 3), one fenced statement: only the jobs it returns are called.
+      const tokens = await mintLinks(db, { tenantId: tenant.id, jobs: planned.filter((p) => p.usesLink).map((p) => ({ sendJobId: p.job.id, campaignId: p.campaign.id, contactId: p.contact.id, targetUrl: p.campaign.linkUrl ?? '' })), now, random: deps.random });
+      const marks = planned.map((p) => {
+        const token = tokens.get(p.job.id);
+        const body = p.render(p.usesLink && token !== undefined ? `${deps.edgePublicUrl}/${token}` : null);
+        const parts = Math.max(1, countSegments(body).parts);
+        return { ...p, body, parts, cost: p.microsPerPart === undefined ? null : partCost(parts, p.microsPerPart) };
+      });
+      const markedAt = deps.now().toISOString();
+      const markedRows = await queryRows<{ id: string }>(
+        db,
+        sql`update send_jobs j
+               set body = v.body, sending_number_id = v.number_id, provider = ${bulk.provider}, parts = v.parts, cost_micros = v.cost,
+                   claimed_at = ${markedAt}::timestamptz, defer_until = null, skip_reason = null, updated_at = ${markedAt}::timestamptz
+              from (values ${sql.join(
+                marks.map((m) => sql`(${m.job.id}, ${m.job.attempts}::int, ${m.body}, ${m.number.id}, ${m.parts}::int, ${m.cost}::bigint)`),
+                sql`, `,
+              )}) as v(id, attempts, body, number_id, parts, cost)
+             where j.id = v.id and j.tenant_id = ${tenant.id} and j.status = 'sending' and j.attempts = v.attempts
+            returning j.id`,
+      );
+      const marked = new Set(markedRows.map((r) => r.id));
+      const spendOf = (m: { estimatedCost: number }): Taken[] =>
+        budget !== undefined && m.estimatedCost > 0
+          ? [
+              { key: spendDayKey, window: dayWindow, amount: m.estimatedCost },
+              { key: spendMonthKey, window: monthWindow, amount: m.estimatedCost },
+            ]
+          : [];
+      const minuteCapped = budget?.perMinute != null || budget?.perNumberPerMinute != null;
+      const accepted: Accepted[] = [];
+      const callOne = async (m: (typeof marks)[number]): Promise<void> => {
+        if (!marked.has(m.job.id)) {
+          // Someone else changed the job since the claim: not called; what it took goes back.
+          outcome.lost += 1;
+          const mine: Taken[] = [...spendOf(m)];
+          if (budget?.perMinute != null) mine.push({ key: tenantRateKey, window: minuteWindow, amount: 1 });
+          if (budget?.perNumberPerMinute != null) mine.push({ key: `rate:${tenant.id}:${m.number.id}:minute`, window: minuteWindow, amount: 1 });
+          if (warmupDailyCap({ startedAt: m.number.warmupStartedAt, now, timeZone: tenant.timezone, curve }) !== null) mine.push({ key: `warmup:${tenant.id}:${m.number.id}:day`, window: dayWindow, amount: 1 });
+          await returnTaken(mine);
+          return;
+        }
+        const call: Call = { job: m.job, campaign: m.campaign, template: m.template, contact: m.contact, number: m.number, parts: m.parts, microsPerPart: m.microsPerPart, estimatedCost: m.estimatedCost, country: m.country, spendTaken: spendOf(m) };
+        if (minuteCapped && deps.now() >= minute.endsAt) {
+          // The minute whose rate this job counted in is over: it waits for a count in the new one
+          // rather than going out uncounted (the provider would see one more than the cap).
+          await returnTaken(call.spendTaken);
+          if (await settleJob(m.job, { status: 'deferred', deferUntil: minute.endsAt, skipReason: 'number_rate' })) outcome.deferred += 1;
+          return;
+        }
+        let result: SmsSendResult;
+        try {
+          result = await bulk.send({ from: m.number.e164, to: m.job.to_e164, body: m.body, statusCallbackUrl: `${deps.publicUrl}/api/webhooks/signalhouse`, idempotencyKey: m.job.id });
+        } catch (error) {
+          await recordThrown(call, error);
+          return;
+        }
+        if (result.kind !== 'accepted') {
+          await recordAnswer(call, result);
+          return;
+        }
+        tally.called(m.campaign.id, 'sent');
+        const finalParts = result.parts ?? m.parts;
+        accepted.push({ call, providerMessageId: result.providerMessageId, sandbox: result.sandbox, parts: finalParts, cost: m.microsPerPart === undefined ? null : partCost(finalParts, m.microsPerPart), at: deps.now() });
+      };
+      // A few calls in flight at once (a provider answers in network time, the sandbox in a commit's);
+      // each job is still called once, after its own mark.
+      const pending = [...marks];
+      await Promise.all(
+        Array.from({ length: Math.min(callConcurrency, pending.length) }, async () => {
+          for (let m = pending.shift(); m !== undefined; m = pending.shift()) await callOne(m);
+        }),
+      );
+      await recordAccepted(accepted);
+      return left;
+    };
+
+    for (let from = 0; from < jobs.length; from += chunkSize) {
+      const chunk = jobs.slice(from, from + chunkSize);
+      // On the embedded database every query resolves without I/O, so a batch would otherwise hold the
+      // event loop from start to end: between chunks, requests of the same process (the admin) get in.
+      if (from > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (deps.now().getTime() - started.getTime() > claimLeaseMs / 2) {
+        // A slow batch (a slow provider) hands back what it has not started, well before its claim
+        // lease could send those jobs back to the queue under it.
+        release.push(...jobs.slice(from));
+        break;
+      }
+      const leftovers = caps.tenantStopped !== null ? chunk : await sendChunk(chunk, from);
+      for (const job of leftovers) {
+        const index = from + chunk.indexOf(job);
+        if (caps.tenantStopped !== null || resting.has(job.campaign_id)) {
+          release.push(job);
+          continue;
+        }
+        const now = deps.now();
+        const fence = and(eq(sendJobs.id, job.id), eq(sendJobs.tenantId, tenant.id), eq(sendJobs.status, 'sending'), eq(sendJobs.attempts, job.attempts));
+        const settle = async (changes: Partial<typeof sendJobs.$inferInsert>): Promise<boolean> => {
+          const rows = await db.update(sendJobs).set({ ...changes, updatedAt: deps.now() }).where(fence).returning({ id: sendJobs.id });
+          if (rows.length === 0) outcome.lost += 1;
+          return rows.length === 1;
+        };
+        const defer = async (until: Date, reason: string) => {
+          tally.held(reason);
+          if (await settle({ status: 'deferred', deferUntil: until, skipReason: reason })) outcome.deferred += 1;
+        };
+        const skip = async (reason: string) => {
+          if (await settle({ status: 'skipped', skipReason: reason, deferUntil: null })) outcome.skipped += 1;
+        };
+        const fail = async (code: string, message: string) => {
+          if (await settle({ status: 'failed', errorCode: code, errorMessage: message, failedAt: now })) outcome.failed += 1;
+        };
+
+        const campaign = campaignRows.find((c) => c.id === job.campaign_id);
+        const template = templateRows.find((t) => t.id === job.template_id);
+        const contact = contactRows.find((c) => c.id === job.contact_id);
+        if (campaign === undefined || template === undefined || contact === undefined) {
+          await fail('missing_data', 'the campaign, template or contact of this job no longer exists');
+          continue;
+        }
+
+        // Render with a link of the real length (the token is minted only if the job goes).
+        const parsed = parseTemplate(template.body);
+        if (parsed.errors.length > 0 || (parsed.usesLink && campaign.linkUrl === null)) {
+          await fail('template_invalid', parsed.errors[0]?.message ?? 'the template uses {link} but the campaign has no link target');
+          continue;
+        }
+        const firstMessage = !contacted.has(contact.id);
+        const render = (link: string | null) => withOptOutLine(renderTemplate(template.body, mergeValuesOf(contact, link)).text, { firstMessage }).text;
+        const placeholder = parsed.usesLink ? `${deps.edgePublicUrl}/${'x'.repeat(10)}` : null;
+        const estimateParts = Math.max(1, countSegments(render(placeholder)).parts);
+        const locale = resolveRecipientLocale({ phoneE164: job.to_e164, contactTimezone: contact.timezone, contactCountry: contact.country, tenantTimezone: tenant.timezone, tenantDefaultCountry: tenant.defaultCountry });
+        const country = locale.country ?? tenant.defaultCountry;
+        const microsPerPart = await priceOf(country);
+        const estimatedCost = microsPerPart === undefined ? 0 : partCost(estimateParts, microsPerPart);
+
+        const facts = await freshFacts(db, { tenantId: tenant.id, campaignId: campaign.id, phone: job.to_e164, now });
+        const gateInput: GateInput = {
+          now,
+          job: { kind: 'campaign', estimatedCostMicros: estimatedCost },
+          tenant: { paused: facts.paused, timezone: tenant.timezone, defaultCountry: tenant.defaultCountry },
+          campaign: { status: facts.campaignStatus },
+          budget: budget === undefined ? null : { dailyMicros: budget.dailyMicros, monthlyMicros: budget.monthlyMicros, spentTodayMicros: spent.day, spentThisMonthMicros: spent.month },
+          recipient: { phoneE164: job.to_e164, timezone: contact.timezone, country: contact.country, doNotContact: facts.dnc, suppression: facts.suppression },
+          quietHours,
+          // The per-minute and per-number caps are enforced atomically by the counters below.
+          rate: { tenantPerMinute: null, tenantSentThisMinute: 0, numberPerMinute: null, numberSentThisMinute: 0 },
+          warmup: null,
+        };
+        const verdict = evaluateGates(gateInput);
+        if (verdict.verdict === 'skip') {
+          await skip(verdict.reason);
+          continue;
+        }
+        if (verdict.verdict === 'defer') {
+          await defer(verdict.until, verdict.reason);
+          continue;
+        }
+
+        // Counters, atomically across senders; what was taken is given back if a later one refuses.
+        const taken: Taken[] = [];
+        const giveBack = async (which: Taken[]) => {
+          for (const t of which) await counters.incrementWindow(t.key, t.window, -t.amount);
+        };
+        const take = async (key: string, window: CounterWindow, amount: number, limit: number) => {
+          const result = await counters.tryConsume(key, window, amount, limit);
+          if (result.allowed) taken.push({ key, window, amount });
+          return result;
+        };
+        const minute = utcMinute(now);
+        let refusal: { until: Date; reason: string } | null = null;
+        if (budget?.perMinute != null) {
+          const r = await take(tenantRateKey, 60, 1, budget.perMinute);
+          if (!r.allowed) refusal = { until: r.resetAt, reason: 'tenant_rate' };
+        }
+        if (refusal === null && budget !== undefined && estimatedCost > 0) {
+          const d = await take(spendDayKey, dayWindow, estimatedCost, budget.dailyMicros);
+          if (!d.allowed) refusal = { until: day.endsAt, reason: 'daily_budget' };
+          else {
+            const m = await take(spendMonthKey, monthWindow, estimatedCost, budget.monthlyMicros);
+            if (!m.allowed) refusal = { until: month.endsAt, reason: 'monthly_budget' };
+          }
+        }
+        // A number with room this minute and today, starting from a different one per job (even spread).
+        const candidates = numbersOf(campaign.id);
+        let number: (typeof candidates)[number] | undefined;
+        if (refusal === null) {
+          if (candidates.length === 0) refusal = { until: new Date(now.getTime() + noNumberRecheckMs), reason: 'no_sending_number' };
+          let earliest: { until: Date; reason: string } | null = null;
+          for (let k = 0; refusal === null && number === undefined && k < candidates.length; k++) {
+            const candidate = candidates[(index + k) % candidates.length];
+            if (candidate === undefined) continue;
+            const mine: Taken[] = [];
+            let ok = true;
+            if (budget?.perNumberPerMinute != null) {
+              const r = await counters.tryConsume(`rate:${tenant.id}:${candidate.id}:minute`, 60, 1, budget.perNumberPerMinute);
+              if (r.allowed) mine.push({ key: `rate:${tenant.id}:${candidate.id}:minute`, window: 60, amount: 1 });
+              else {
+                ok = false;
+                if (earliest === null || r.resetAt < earliest.until) earliest = { until: r.resetAt, reason: 'number_rate' };
+              }
+            }
+            const cap = warmupDailyCap({ startedAt: candidate.warmupStartedAt, now, timeZone: tenant.timezone, curve });
+            if (ok && cap !== null) {
+              const r = await counters.tryConsume(`warmup:${tenant.id}:${candidate.id}:day`, dayWindow, 1, cap);
+              if (r.allowed) mine.push({ key: `warmup:${tenant.id}:${candidate.id}:day`, window: dayWindow, amount: 1 });
+              else {
+                ok = false;
+                if (earliest === null || day.endsAt < earliest.until) earliest = { until: day.endsAt, reason: 'warmup_cap' };
+              }
+            }
+            if (ok) {
+              number = candidate;
+              taken.push(...mine);
+            } else await giveBack(mine);
+          }
+          if (refusal === null && number === undefined) refusal = earliest ?? { until: minute.endsAt, reason: 'number_rate' };
+        }
+        if (refusal !== null || number === undefined) {
+          await giveBack(taken);
+          const until = refusal?.until ?? minute.endsAt;
+          const reason = refusal?.reason ?? 'number_rate';
+          await defer(until, reason);
+          // A cap of the whole tenant rests the tenant; one of the campaign's numbers rests the campaign.
+          await rest(tenantCaps.has(reason) ? null : campaign.id, until);
+          continue;
+        }
+
+        // Mark: the text and number of this attempt, and the moment of the call (the lease starts here).
+        let link: string | null = null;
+        if (parsed.usesLink && campaign.linkUrl !== null) link = `${deps.edgePublicUrl}/${await mintLink(db, { tenantId: tenant.id, campaignId: campaign.id, contactId: contact.id, sendJobId: job.id, targetUrl: campaign.linkUrl, now, random: deps.random })}`;
+        const body = render(link);
+        const parts = Math.max(1, countSegments(body).parts);
+        const cost = microsPerPart === undefined ? null : partCost(parts, microsPerPart);
+        const marked = await settle({ body, sendingNumberId: number.id, provider: bulk.provider, parts, costMicros: cost, claimedAt: deps.now(), deferUntil: null, skipReason: null });
+        if (!marked) {
+          await giveBack(taken);
+          continue;
+        }
+        const spendTaken = taken.filter((t) => t.key === spendDayKey || t.key === spendMonthKey);
+
+        const call: Call = { job, campaign, template, contact, number, parts, microsPerPart, estimatedCost, country, spendTaken };
+        let result: SmsSendResult;
+        try {
+          result = await bulk.send({ from: number.e164, to: job.to_e164, body, statusCallbackUrl: `${deps.publicUrl}/api/webhooks/signalhouse`, idempotencyKey: job.id });
+        } catch (error) {
+          await recordThrown(call, error);
+          continue;
+        }
+        await recordAnswer(call, result);
+      }
     }
 
     if (release.length > 0) {
@@ -530,6 +886,7 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
         .returning({ id: sendJobs.id });
       outcome.released = released.length;
     }
+    await afterSendBatch(deps, { tenant, campaigns: campaignRows, budget: budget ?? null, spend: { day: { key: spendDayKey, window: dayWindow }, month: { key: spendMonthKey, window: monthWindow } }, tally });
     if (caps.tenantStopped !== null) {
       outcome.next = await finishAndChain(deps, { tenantId: input.tenantId, campaignId: input.campaignId, full: false, started, exclude: null, notBefore: caps.tenantStopped });
       return outcome;
@@ -571,6 +928,31 @@ async function mintLink(db: Db, input: { tenantId: string; campaignId: string; c
     if (row !== undefined) return row.token;
   }
   throw new Error(`could not mint a short link for job ${input.sendJobId}`);
+}
+
+/**
+ * `mintLink` for a chunk: one insert for all the jobs that need a link (a job that has one keeps it),
+ * then one read of their tokens. A token collision (1 in ~10^17 per pair) falls back to `mintLink`.
+ */
+async function mintLinks(
+  db: Db,
+  input: { tenantId: string; jobs: readonly { sendJobId: string; campaignId: string; contactId: string; targetUrl: string }[]; now: Date; random: RandomBytes },
+): Promise<Map<string, string>> {
+  if (input.jobs.length === 0) return new Map();
+  const expiresAt = new Date(input.now.getTime() + linkLifetimeMs);
+  try {
+    await db
+      .insert(shortLinks)
+      .values(input.jobs.map((j) => ({ id: newId('shortLink', input.now.getTime(), input.random(10)), token: shortLinkToken(input.random(32)), tenantId: input.tenantId, targetUrl: j.targetUrl, campaignId: j.campaignId, contactId: j.contactId, sendJobId: j.sendJobId, expiresAt, createdAt: input.now })))
+      .onConflictDoNothing({ target: shortLinks.sendJobId });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '23505' && (error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
+    const tokens = new Map<string, string>();
+    for (const j of input.jobs) tokens.set(j.sendJobId, await mintLink(db, { tenantId: input.tenantId, ...j, now: input.now, random: input.random }));
+    return tokens;
+  }
+  const rows = await db.select({ sendJobId: shortLinks.sendJobId, token: shortLinks.token }).from(shortLinks).where(inArray(shortLinks.sendJobId, input.jobs.map((j) => j.sendJobId)));
+  return new Map(rows.flatMap((r) => (r.sendJobId === null ? [] : [[r.sendJobId, r.token] as const])));
 }
 
 const dueRow = z.object({ due: z.union([z.string(), z.date()]).nullable() });

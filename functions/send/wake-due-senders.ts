@@ -1,6 +1,7 @@
 /**
  * The safety net of the send chain, run by every cron tick: a tenant that has due campaign jobs (or
- * jobs stuck in `sending` past their lease) but whose sender has claimed nothing for two minutes gets
+ * jobs stuck in `sending` past their lease: 2 minutes for a claim never marked for its call, 10 for a
+ * marked one, as in send-batch.ts) but whose sender has claimed nothing for two minutes gets
  * a `send.batch` wake-up. A wake-up lost anywhere (a delayed message dropped, a dead-lettered
  * delivery, a deploy) therefore delays sending by minutes, never drops it; a tenant whose chain is
  * running is left alone, so the sweep never multiplies chains. At most one sweep wake-up per tenant
@@ -15,6 +16,7 @@ import type { Logger } from '../shared/log';
 import { withOutbox } from '../shared/queue/outbox';
 
 const idleMs = 2 * 60_000;
+const claimLeaseMs = 2 * 60_000;
 const sendingLeaseMs = 10 * 60_000;
 
 export async function wakeDueSenders(deps: { db: Db; queue: Queue; log: Logger; now: () => Date }, options: { limit?: number } = {}): Promise<number> {
@@ -28,6 +30,7 @@ export async function wakeDueSenders(deps: { db: Db; queue: Queue; log: Logger; 
          where j.kind = 'campaign' and c.status in ('queued', 'sending') and t.paused_at is null
            and (j.status = 'queued'
                 or (j.status = 'deferred' and j.defer_until <= ${now.toISOString()}::timestamptz)
+                or (j.status = 'sending' and j.provider is null and j.claimed_at < ${at(claimLeaseMs)}::timestamptz)
                 or (j.status = 'sending' and j.claimed_at < ${at(sendingLeaseMs)}::timestamptz))
            and not exists (select 1 from send_jobs r where r.tenant_id = j.tenant_id and r.claimed_at > ${at(idleMs)}::timestamptz)
          limit ${options.limit ?? 200}`,

@@ -14,6 +14,7 @@ import { importChunkRoutes } from '../import-chunk/index';
 import { reportRoutes } from '../report/index';
 import { sendRoutes } from '../send/index';
 import { webhookRoutes } from '../webhook/index';
+import { createAlerts } from './alerts/create-alerts';
 import { createBlobStore } from './blobs/create-blob-store';
 import { createCounters } from './counters/create-counters';
 import { createFunctionApp, type AppEnv, type FunctionApp, type FunctionName } from './app';
@@ -64,6 +65,8 @@ export async function buildRuntime(config: Config, options: BuildOptions = {}): 
       now,
     });
     const random = (length: number) => new Uint8Array(randomBytes(length));
+    const mail = createMailer(config, { log, now, fetch: options.fetch });
+    const { counters } = createCounters(config.counters, { db: database.db, now, fetch: options.fetch });
     return {
       config,
       log,
@@ -73,8 +76,9 @@ export async function buildRuntime(config: Config, options: BuildOptions = {}): 
       deliveries,
       now,
       random,
-      ...createMailer(config, { log, now, fetch: options.fetch }),
-      ...createCounters(config.counters, { db: database.db, now, fetch: options.fetch }),
+      ...mail,
+      counters,
+      ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters, fetch: options.fetch }),
       ...createSms(config, { db: database.db, log, now, random, fetch: options.fetch }),
       ...(await createBlobStore(config.blobs, { publicUrl: config.publicUrl, now })),
       relay,

@@ -53,6 +53,14 @@ const envSchema = z.object({
   POSTMARK_API_URL: url,
   POSTMARK_MESSAGE_STREAM: optional,
   IMPORT_CHUNK_ROWS: optional.pipe(z.coerce.number<string | undefined>().int().min(10).max(100_000).optional()),
+  ALERT_WEBHOOK_URL: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  ALERT_EMAIL_TO: optional.pipe(
+    z
+      .string()
+      .transform((v) => [...new Set(v.split(',').map((a) => a.trim().toLowerCase()).filter((a) => a !== ''))])
+      .pipe(z.array(z.email({ error: 'must be email addresses, separated by commas' })).max(20))
+      .optional(),
+  ),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -73,6 +81,8 @@ export type MailConfig =
   | { kind: 'dev-mailbox' }
   | { kind: 'postmark'; serverToken: string; from: string; apiUrl: string; messageStream: string };
 export type SessionConfig = { idleTtlMinutes: number; absoluteTtlHours: number };
+/** Where alerts go besides the log (always on): a webhook URL, email addresses, both or neither. */
+export type AlertsConfig = { webhookUrl: string | undefined; emailTo: string[] };
 
 export type Config = {
   env: 'local' | 'production';
@@ -99,6 +109,7 @@ export type Config = {
   edgeCallbackSecret: string | undefined;
   /** Ingestor: rows per import chunk (one transaction and one queue hop each). Default 10,000. */
   imports: { chunkRows: number };
+  alerts: AlertsConfig;
 };
 
 export class ConfigError extends Error {
@@ -202,6 +213,7 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
     sessions: { idleTtlMinutes: env.SESSION_IDLE_TTL_MINUTES ?? 12 * 60, absoluteTtlHours: env.SESSION_ABSOLUTE_TTL_HOURS ?? 7 * 24 },
     edgeCallbackSecret: env.EDGE_CALLBACK_SECRET,
     imports: { chunkRows: env.IMPORT_CHUNK_ROWS ?? 10_000 },
+    alerts: { webhookUrl: env.ALERT_WEBHOOK_URL, emailTo: env.ALERT_EMAIL_TO ?? [] },
   };
 }
 
@@ -216,5 +228,7 @@ export function describeAdapters(config: Config): Record<string, string> {
     signalhouse: config.signalhouse.kind,
     skipTrace: config.skipTrace.kind,
     mail: config.mail.kind === 'postmark' ? `postmark (${config.mail.from})` : 'dev mailbox (links printed here and at /api/dev/mailbox)',
+    // The webhook URL is its own secret: only its origin is printed.
+    alerts: ['log', ...(config.alerts.webhookUrl === undefined ? [] : [`webhook ${new URL(config.alerts.webhookUrl).origin}`]), ...(config.alerts.emailTo.length === 0 ? [] : [`email ${config.alerts.emailTo.join(', ')}`])].join(' + '),
   };
 }

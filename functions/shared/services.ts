@@ -3,6 +3,7 @@
  * every function's routes. Tests build their own with real adapters on a throw-away database.
  */
 import type { Database, Db } from '../../db/client';
+import type { Alerts } from '../../core/ports/alerts';
 import type { BlobStore } from '../../core/ports/blob-store';
 import type { Counters } from '../../core/ports/counters';
 import type { Mailer } from '../../core/ports/mailer';
@@ -36,6 +37,8 @@ export type Services = {
   blobUploads: LocalUploadReceiver | undefined;
   /** Rate limits, spend caps, pause flags, alert de-duplication (Upstash Redis, or Postgres tables). */
   counters: Counters;
+  /** Near/at a spend cap, pauses, error spikes, auto-pauses: the log, plus a webhook and email when configured. De-duplicated per window. */
+  alerts: Alerts;
   /** The SMS route senders (bulk: SignalHouse or sandbox; 1:1: Twilio or sandbox) and the sandbox's hooks. */
   sms: SmsServices;
 };

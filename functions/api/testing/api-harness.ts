@@ -14,6 +14,7 @@ import type { Database, Db } from '../../../db/client';
 import { users } from '../../../db/schema/index';
 import { createTestTenant, openTestDatabase, testId, type TestTenant } from '../../../db/testing';
 import type { FunctionApp } from '../../shared/app';
+import { createAlerts } from '../../shared/alerts/create-alerts';
 import { createBlobStore } from '../../shared/blobs/create-blob-store';
 import { createCounters } from '../../shared/counters/create-counters';
 import { buildFunctionApp } from '../../shared/compose';
@@ -75,6 +76,7 @@ async function build(database: Database, dataDir: string, options: { env?: Recor
   const mail = createMailer(config, { log, now });
   if (!mail.devMailbox) throw new Error('the API harness runs in local mode with the dev mailbox');
   const mailbox = mail.devMailbox;
+  const { counters } = createCounters(config.counters, { db: database.db, now });
   const services: Services = {
     config,
     log,
@@ -86,7 +88,8 @@ async function build(database: Database, dataDir: string, options: { env?: Recor
     random: (length) => new Uint8Array(randomBytes(length)),
     ...mail,
     ...(await createBlobStore(config.blobs, { publicUrl: config.publicUrl, now })),
-    ...createCounters(config.counters, { db: database.db, now }),
+    counters,
+    ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters }),
     ...createSms(config, { db: database.db, log, now, random: (length) => new Uint8Array(randomBytes(length)) }),
   };
   const app = buildFunctionApp('api', services);

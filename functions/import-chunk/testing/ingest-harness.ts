@@ -15,6 +15,7 @@ import type { Database } from '../../../db/client';
 import { createTestTenant, openTestDatabase, type TestTenant } from '../../../db/testing';
 import { signIn, type SignedIn } from '../../../scripts/testing/sign-in';
 import { functionForPath, type FunctionApp, type FunctionName } from '../../shared/app';
+import { createAlerts } from '../../shared/alerts/create-alerts';
 import { createBlobStore } from '../../shared/blobs/create-blob-store';
 import { createCounters } from '../../shared/counters/create-counters';
 import { buildFunctionApp } from '../../shared/compose';
@@ -65,6 +66,8 @@ export async function startIngestHarness(options: { env?: Record<string, string>
   const config = parseConfig({ REACTOR_ENV: 'local', DATA_DIR: dataDir, PUBLIC_URL: url, ...options.env });
   const { queue, deliveries, relay } = await createQueue(config.queue, { db: database.db, publicUrl: url, dataDir, log, now, relay: { pollIntervalMs: 50 } });
   if (!relay) throw new Error('the ingest harness expects the local relay');
+  const mail = createMailer(config, { log, now });
+  const { counters } = createCounters(config.counters, { db: database.db, now });
   const services: Services = {
     config,
     log,
@@ -74,9 +77,10 @@ export async function startIngestHarness(options: { env?: Record<string, string>
     deliveries,
     now,
     random: (length) => new Uint8Array(randomBytes(length)),
-    ...createMailer(config, { log, now }),
+    ...mail,
     ...(await createBlobStore(config.blobs, { publicUrl: url, now })),
-    ...createCounters(config.counters, { db: database.db, now }),
+    counters,
+    ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters }),
     ...createSms(config, { db: database.db, log, now, random: (length) => new Uint8Array(randomBytes(length)) }),
   };
   apps.set('api', buildFunctionApp('api', services));
