@@ -2,7 +2,9 @@
  * `cron` function: the periodic housekeeping and the queue probe's handler.
  *
  * - `POST /fn/cron/tick` (signed delivery) and `runCronTick(services)` (the local server's timer; DO's
- *   scheduled trigger, through the DO wrapper): sweeps the outbox and prunes expired counters. Idempotent and cheap: a tick that
+ *   scheduled trigger, through the DO wrapper): sweeps the outbox, prunes expired counters, wakes idle
+ *   senders, sends 1:1 replies whose inline send died and, when a route runs on the sandbox, posts its due status callbacks to the signed webhooks
+ *   (`deliverDueCallbacks`, the sandbox's stand-in for a provider calling back). Idempotent and cheap: a tick that
  *   finds nothing does one indexed query, and two overlapping ticks publish a row twice at worst,
  *   which its dedupe id turns into one delivery.
  * - `POST /fn/cron/scheduled`: DO's scheduled trigger (see do-adapter.ts `scheduledInvocation`).
@@ -20,18 +22,40 @@ import { handleProbeStep } from '../shared/queue/queue-probe';
 import { scheduledInvocation } from '../shared/do-adapter';
 import { verifyDelivery } from '../shared/queue/verify-delivery';
 import { wakeDueSenders } from '../send/wake-due-senders';
+import { conversationSenderDeps, sweepConversationReplies } from '../send/send-conversation';
 import type { QueueServices } from '../shared/queue/queue-services';
+import type { DeliverOutcome } from '../shared/sms/sandbox-callbacks';
+import type { Services } from '../shared/services';
+
+/** The queue slice, plus the SMS services when the caller has them (the sandbox's callbacks). */
+export type CronServices = QueueServices & Partial<Pick<Services, 'sms' | 'counters'>>;
 
 /** Rows younger than this are being published by the handler that staged them. */
 const sweepAfterSeconds = 10;
 
-export async function runCronTick(services: QueueServices): Promise<{ ok: true; outbox: PublishOutcome; expiredCounters: number; sendersWoken: number }> {
+export async function runCronTick(
+  services: CronServices,
+): Promise<{
+  ok: true;
+  outbox: PublishOutcome;
+  expiredCounters: number;
+  sendersWoken: number;
+  replies: Awaited<ReturnType<typeof sweepConversationReplies>> | null;
+  sandboxCallbacks: DeliverOutcome | null;
+}> {
   const outbox = await sweepOutbox(services.db, services.queue, { olderThanSeconds: sweepAfterSeconds, log: services.log, now: services.now });
   if (outbox.published > 0 || outbox.failed > 0) services.log.info('cron tick: outbox swept', { ...outbox });
   const expiredCounters = await pruneExpiredCounters(services);
   // The send chain's safety net: idle tenants with due jobs get a wake-up (functions/send/wake-due-senders.ts).
   const sendersWoken = await wakeDueSenders(services);
-  return { ok: true, outbox, expiredCounters, sendersWoken };
+  // 1:1 replies whose inline send died with its request (functions/send/send-conversation.ts).
+  const { sms, counters } = services;
+  const replies = sms === undefined || counters === undefined ? null : await sweepConversationReplies(conversationSenderDeps({ ...services, sms, counters }));
+  if (replies !== null && replies.sent + replies.expired + replies.other > 0) services.log.info('cron tick: unsent replies swept', { ...replies });
+  // The sandbox's "provider calling back": signed callbacks to /api/webhooks/*, like the real ones.
+  const sandboxCallbacks = (await services.sms?.sandbox?.deliverDueCallbacks()) ?? null;
+  if (sandboxCallbacks !== null && (sandboxCallbacks.delivered > 0 || sandboxCallbacks.failed > 0)) services.log.info('cron tick: sandbox status callbacks posted', { ...sandboxCallbacks });
+  return { ok: true, outbox, expiredCounters, sendersWoken, replies, sandboxCallbacks };
 }
 
 /**
@@ -50,7 +74,7 @@ async function pruneExpiredCounters(services: QueueServices): Promise<number> {
   return row?.n ?? 0;
 }
 
-export function cronRoutes(services: QueueServices): Hono<AppEnv> {
+export function cronRoutes(services: CronServices): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const verified = verifyDelivery(services.deliveries, services.config.publicUrl);
 
