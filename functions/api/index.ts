@@ -14,6 +14,8 @@ import { broadcasterDeps } from '../enqueue/broadcaster-deps';
 import { areaServices } from './area-services';
 import { auditRoutes } from './audit';
 import { campaignsRoutes } from './campaigns';
+import { conversationsRoutes } from './conversations';
+import { conversationSenderDeps } from '../send/send-conversation';
 import { authRoutes } from './auth';
 import { budgetsRoutes } from './budgets';
 import { devMailboxRoutes } from './dev-mailbox';
@@ -38,6 +40,7 @@ export function apiRoutes(services: Services): Hono<AppEnv> {
   api.route('/', sendingNumbersRoutes(area));
   api.route('/', campaignsRoutes(area, broadcaster));
   api.route('/', budgetsRoutes(area, broadcaster));
+  api.route('/', conversationsRoutes(area, conversationSenderDeps(services)));
   // Ops (queue probe): admins only. Probe rows are queue plumbing, not tenant data, so no audit row.
   api.use('/ops/*', requirePermission('administer'), changesNothing());
   api.route('/', opsRoutes(services));
