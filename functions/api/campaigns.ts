@@ -5,6 +5,9 @@
  *   201 the campaign, a `draft`. Templates rotate in the order given; numbers must be the tenant's
  *   active bulk numbers (none → every active bulk number of the tenant at send time); `linkUrl` (where
  *   each contact's short link leads) is required when a template uses `{link}`.
+ * - `PATCH /campaigns/:id {name?, templateIds?, sendingNumberIds?, segment?, linkUrl?}` → the campaign. The
+ *   name may change at any time; what decides who gets which message (templates, numbers, segment,
+ *   link target) only while the campaign is a draft (409 afterwards: its jobs already exist).
  * - `GET /campaigns?status=&cursor=&limit=` → `{campaigns, nextCursor}` newest first, each with counts.
  * - `GET /campaigns/:id` → the campaign with status and counts (queued / deferred / sending / sent /
  *   delivered / failed / skipped by reason / cancelled / reconcile; exclusive buckets that add up to
@@ -47,6 +50,15 @@ const createSchema = z.strictObject({
   segment: segmentSchema.optional(),
   linkUrl: z.url({ protocol: /^https?$/, hostname: z.regexes.domain }).max(2_000).optional(),
 });
+const patchSchema = z
+  .strictObject({
+    name: createSchema.shape.name.optional(),
+    templateIds: createSchema.shape.templateIds.optional(),
+    sendingNumberIds: idListSchema.max(50).optional(),
+    segment: segmentSchema.optional(),
+    linkUrl: createSchema.shape.linkUrl.unwrap().nullable().optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'Send at least one field to change.' });
 const queueSchema = z.strictObject({ segment: segmentSchema.optional() });
 const pauseSchema = z.strictObject({ reason: z.string().trim().min(1).max(200).optional() });
 const listSchema = z.object({ status: z.enum(campaignStatuses).optional(), cursor: z.string().max(200).optional(), limit: pageLimitSchema });
@@ -83,6 +95,31 @@ async function linksOf(scope: TenantScope, ids: readonly string[]): Promise<Map<
   return links;
 }
 
+/** Templates of this tenant and not archived, active bulk numbers of this tenant, a link target when a template uses `{link}`. */
+async function assertUsable(tx: TenantScope, input: { templateIds: readonly string[]; sendingNumberIds: readonly string[]; linkUrl: string | null }): Promise<void> {
+  // Read through the scope first: proves every id is this tenant's before it goes into a foreign key.
+  const templates = await tx.findMany(messageTemplates, { where: inArray(messageTemplates.id, [...input.templateIds]) });
+  const missing = input.templateIds.filter((id) => !templates.some((t) => t.id === id && t.archivedAt === null));
+  if (missing.length > 0) {
+    throw new DomainError('validation_failed', `No such template (or it is archived): ${missing.join(', ')}.`, { details: { formErrors: [], fieldErrors: { templateIds: missing.map((id) => `unknown or archived: ${id}`) } } });
+  }
+  const needsLink = templates.filter((t) => parseTemplate(t.body).usesLink);
+  if (needsLink.length > 0 && input.linkUrl === null) {
+    throw new DomainError('validation_failed', 'A template of this campaign uses {link}: say where the links lead (linkUrl).', {
+      details: { formErrors: [], fieldErrors: { linkUrl: [`required: ${needsLink.map((t) => t.name).join(', ')} use {link}`] } },
+    });
+  }
+  if (input.sendingNumberIds.length > 0) {
+    const numbers = await tx.findMany(sendingNumbers, { where: inArray(sendingNumbers.id, [...input.sendingNumberIds]) });
+    const unusable = input.sendingNumberIds.filter((id) => !numbers.some((n) => n.id === id && n.use === 'bulk' && n.status === 'active'));
+    if (unusable.length > 0) {
+      throw new DomainError('validation_failed', `Campaigns send from active bulk numbers only; not usable: ${unusable.join(', ')}.`, {
+        details: { formErrors: [], fieldErrors: { sendingNumberIds: unusable.map((id) => `not an active bulk number: ${id}`) } },
+      });
+    }
+  }
+}
+
 export function campaignsRoutes(_services: AreaServices, broadcaster: BroadcasterDeps): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
 
@@ -96,28 +133,8 @@ export function campaignsRoutes(_services: AreaServices, broadcaster: Broadcaste
     const { scope, user } = c.var.staff;
     const now = broadcaster.now();
     const row = await scope.mutate('campaign.create', async (tx) => {
-      // Read through the scope first: proves every id is this tenant's before it goes into a foreign key.
-      const templates = await tx.findMany(messageTemplates, { where: inArray(messageTemplates.id, input.templateIds) });
-      const missing = input.templateIds.filter((id) => !templates.some((t) => t.id === id && t.archivedAt === null));
-      if (missing.length > 0) {
-        throw new DomainError('validation_failed', `No such template (or it is archived): ${missing.join(', ')}.`, { details: { formErrors: [], fieldErrors: { templateIds: missing.map((id) => `unknown or archived: ${id}`) } } });
-      }
-      const needsLink = templates.filter((t) => parseTemplate(t.body).usesLink);
-      if (needsLink.length > 0 && input.linkUrl === undefined) {
-        throw new DomainError('validation_failed', 'A template of this campaign uses {link}: say where the links lead (linkUrl).', {
-          details: { formErrors: [], fieldErrors: { linkUrl: [`required: ${needsLink.map((t) => t.name).join(', ')} use {link}`] } },
-        });
-      }
       const numberIds = input.sendingNumberIds ?? [];
-      if (numberIds.length > 0) {
-        const numbers = await tx.findMany(sendingNumbers, { where: inArray(sendingNumbers.id, numberIds) });
-        const unusable = numberIds.filter((id) => !numbers.some((n) => n.id === id && n.use === 'bulk' && n.status === 'active'));
-        if (unusable.length > 0) {
-          throw new DomainError('validation_failed', `Campaigns send from active bulk numbers only; not usable: ${unusable.join(', ')}.`, {
-            details: { formErrors: [], fieldErrors: { sendingNumberIds: unusable.map((id) => `not an active bulk number: ${id}`) } },
-          });
-        }
-      }
+      await assertUsable(tx, { templateIds: input.templateIds, sendingNumberIds: numberIds, linkUrl: input.linkUrl ?? null });
       const campaign = await tx.insert(campaigns, {
         id: newId('campaign', now.getTime(), broadcaster.random(10)),
         name: input.name,
@@ -133,6 +150,50 @@ export function campaignsRoutes(_services: AreaServices, broadcaster: Broadcaste
       return { result: campaign, target: { type: 'campaign', id: campaign.id }, details: { name: campaign.name, templateIds: input.templateIds, sendingNumberIds: numberIds, segment: campaign.segment, linkUrl: campaign.linkUrl } };
     });
     return c.json(campaignView(row, { templateIds: input.templateIds, sendingNumberIds: input.sendingNumberIds ?? [] }, emptyCounts()), 201);
+  });
+
+  app.patch('/campaigns/:id', async (c) => {
+    const id = idSchema.parse(c.req.param('id'));
+    const input = patchSchema.parse(await jsonBody(c));
+    const { scope } = c.var.staff;
+    const now = broadcaster.now();
+    const row = await scope.mutate('campaign.update', async (tx) => {
+      const before = await tx.get(campaigns, eq(campaigns.id, id), { what: 'campaign', forUpdate: true });
+      const targeting = input.templateIds !== undefined || input.sendingNumberIds !== undefined || input.segment !== undefined || input.linkUrl !== undefined;
+      if (targeting && before.status !== 'draft') {
+        throw new DomainError('conflict', `Only a draft's templates, numbers, segment and link can change; this campaign is ${before.status}.`);
+      }
+      const current = (await linksOf(tx, [id])).get(id) ?? { templateIds: [], sendingNumberIds: [] };
+      if (targeting) {
+        await assertUsable(tx, {
+          templateIds: input.templateIds ?? current.templateIds,
+          sendingNumberIds: input.sendingNumberIds ?? current.sendingNumberIds,
+          linkUrl: input.linkUrl === undefined ? before.linkUrl : input.linkUrl,
+        });
+      }
+      const campaign = await tx.updateOne(
+        campaigns,
+        eq(campaigns.id, id),
+        {
+          ...(input.name === undefined ? {} : { name: input.name }),
+          ...(input.segment === undefined ? {} : { segment: input.segment }),
+          ...(input.linkUrl === undefined ? {} : { linkUrl: input.linkUrl }),
+          updatedAt: now,
+        },
+        'campaign',
+      );
+      // Rotation follows the order given, so the links are replaced, not merged.
+      if (input.templateIds !== undefined) {
+        await tx.delete(campaignTemplates, eq(campaignTemplates.campaignId, id));
+        await tx.insertMany(campaignTemplates, input.templateIds.map((templateId, position) => ({ campaignId: id, templateId, position })));
+      }
+      if (input.sendingNumberIds !== undefined) {
+        await tx.delete(campaignSendingNumbers, eq(campaignSendingNumbers.campaignId, id));
+        await tx.insertMany(campaignSendingNumbers, input.sendingNumberIds.map((sendingNumberId) => ({ campaignId: id, sendingNumberId })));
+      }
+      return { result: campaign, target: { type: 'campaign', id }, details: { before: { name: before.name, ...current, segment: before.segment, linkUrl: before.linkUrl }, changed: input } };
+    });
+    return c.json(await view(scope, row));
   });
 
   app.get('/campaigns', async (c) => {

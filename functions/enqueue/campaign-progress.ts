@@ -13,11 +13,13 @@ export type CampaignCounts = Record<SendJobStatus, number> & {
   total: number;
   /** Skipped (never sent) by reason: dnc, opted_out, suppressed, invalid, and the send-time gates' reasons. */
   skippedByReason: Record<string, number>;
+  /** Deferred (will go later) by the gate that held them: quiet_hours, daily_budget, number_rate, … */
+  deferredByReason: Record<string, number>;
 };
 
 export function emptyCounts(): CampaignCounts {
   const counts = Object.fromEntries(sendJobStatuses.map((s) => [s, 0])) as Record<SendJobStatus, number>;
-  return { ...counts, total: 0, skippedByReason: {} };
+  return { ...counts, total: 0, skippedByReason: {}, deferredByReason: {} };
 }
 
 const row = z.object({ campaign_id: z.string(), status: z.enum(sendJobStatuses), skip_reason: z.string().nullable(), n: z.number().int() });
@@ -27,7 +29,7 @@ export async function campaignProgress(db: Db, tenantId: string, campaignIds: re
   if (campaignIds.length === 0) return result;
   const rows = await queryRows(
     db,
-    sql`select campaign_id, status, case when status = 'skipped' then skip_reason end as skip_reason, count(*)::int as n
+    sql`select campaign_id, status, case when status in ('skipped', 'deferred') then skip_reason end as skip_reason, count(*)::int as n
           from send_jobs
          where tenant_id = ${tenantId} and campaign_id in (${sql.join(campaignIds.map((id) => sql`${id}`), sql`, `)})
          group by 1, 2, 3`,
@@ -41,6 +43,9 @@ export async function campaignProgress(db: Db, tenantId: string, campaignIds: re
     if (r.status === 'skipped') {
       const reason = r.skip_reason ?? 'unknown';
       counts.skippedByReason[reason] = (counts.skippedByReason[reason] ?? 0) + r.n;
+    } else if (r.status === 'deferred') {
+      const reason = r.skip_reason ?? 'unknown';
+      counts.deferredByReason[reason] = (counts.deferredByReason[reason] ?? 0) + r.n;
     }
   }
   return result;

@@ -6,10 +6,15 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, onUnauthenticated, type Me } from './api';
 import { AuditPage } from './pages/audit';
+import { BudgetPage } from './pages/budget';
+import { PauseIndicator } from './pages/budget-pause';
+import { CampaignsRoute } from './pages/campaigns';
+import { ConversationsRoute } from './pages/conversations';
 import { HomePage } from './pages/home';
 import { ImportsPage } from './pages/imports';
 import { LoginPage } from './pages/login';
 import { ProspectsPage } from './pages/prospects';
+import { TemplatesPage } from './pages/templates';
 import { UsersPage } from './pages/users';
 import { Link, navigate, usePath } from './router';
 import { ToastProvider, useToast } from './toasts';
@@ -20,6 +25,10 @@ const nav = [
   { href: '/', label: 'Overview', admin: false },
   { href: '/imports', label: 'Imports', admin: false },
   { href: '/prospects', label: 'Prospects', admin: false },
+  { href: '/conversations', label: 'Inbox', admin: false },
+  { href: '/campaigns', label: 'Campaigns', admin: false },
+  { href: '/templates', label: 'Templates', admin: false },
+  { href: '/budget', label: 'Budget', admin: false },
   { href: '/users', label: 'Users', admin: true },
   { href: '/audit', label: 'Audit log', admin: true },
 ];
@@ -48,6 +57,10 @@ function Shell(props: { me: Me; onSignedOut: () => void }) {
   else if (path === '/audit') page = <AuditPage />;
   else if (path === '/imports') page = <ImportsPage />;
   else if (path === '/prospects') page = <ProspectsPage />;
+  else if (path === '/campaigns' || path.startsWith('/campaigns/')) page = <CampaignsRoute path={path} me={props.me} />;
+  else if (path === '/conversations' || path.startsWith('/conversations/')) page = <ConversationsRoute path={path} me={props.me} />;
+  else if (path === '/templates') page = <TemplatesPage me={props.me} />;
+  else if (path === '/budget') page = <BudgetPage me={props.me} />;
   else page = <NotFound />;
 
   return (
@@ -57,6 +70,7 @@ function Shell(props: { me: Me; onSignedOut: () => void }) {
         <span class="tenant" data-testid="tenant-name">
           {tenant.name}
         </span>
+        <PauseIndicator tenantId={tenant.id} />
         <span class="spacer" />
         <span class="who" data-testid="current-user">
           {user.email} <span class={`role role-${user.role}`}>{user.role}</span>
@@ -69,7 +83,7 @@ function Shell(props: { me: Me; onSignedOut: () => void }) {
         {nav
           .filter((n) => !n.admin || isAdmin)
           .map((n) => (
-            <Link key={n.href} href={n.href} class="nav-item" aria-current={path === n.href ? 'page' : undefined}>
+            <Link key={n.href} href={n.href} class="nav-item" aria-current={path === n.href || (n.href !== '/' && path.startsWith(`${n.href}/`)) ? 'page' : undefined}>
               {n.label}
             </Link>
           ))}
