@@ -20,7 +20,7 @@ import type { AppEnv } from '../shared/app';
 import { sweepOutbox, type PublishOutcome } from '../shared/queue/outbox';
 import { handleProbeStep } from '../shared/queue/queue-probe';
 import { scheduledInvocation } from '../shared/do-adapter';
-import { verifyDelivery } from '../shared/queue/verify-delivery';
+import { droppedDelivery, readDelivery, verifyDelivery } from '../shared/queue/verify-delivery';
 import { wakeDueSenders } from '../send/wake-due-senders';
 import { conversationSenderDeps, sweepConversationReplies } from '../send/send-conversation';
 import type { QueueServices } from '../shared/queue/queue-services';
@@ -92,23 +92,12 @@ export function cronRoutes(services: CronServices): Hono<AppEnv> {
   routes.post('/', verified, async (c) => {
     const delivery = c.get('delivery');
     const log = c.get('log').child({ messageId: delivery.messageId, retried: delivery.retried });
-    const probeStep = probeStepMessage.parse(parseJson(delivery.body));
-    if (probeStep.success) {
-      const outcome = await handleProbeStep({ ...services, log }, probeStep.data);
-      if (outcome === 'unknown_probe') log.warn('probe step for an unknown probe, dropped', { ...probeStep.data });
-      return c.json({ ok: true, outcome });
-    }
-    log.error('cron received a message it cannot read; dropped (a retry cannot fix it)', { issues: probeStep.error.issues.slice(0, 5), body: delivery.body.slice(0, 500) });
-    return c.json({ ok: false, outcome: 'dropped', reason: 'unreadable message' });
+    const probeStep = readDelivery(delivery, probeStepMessage, log, 'cron');
+    if (probeStep === undefined) return c.json(droppedDelivery);
+    const outcome = await handleProbeStep({ ...services, log }, probeStep);
+    if (outcome === 'unknown_probe') log.warn('probe step for an unknown probe, dropped', { ...probeStep });
+    return c.json({ ok: true, outcome });
   });
 
   return routes;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -16,7 +16,7 @@ import { Hono } from 'hono';
 import { DomainError } from '../../core/errors';
 import { importChunkMessage } from '../../core/queue/import-chunk-message';
 import type { AppEnv } from '../shared/app';
-import { verifyDelivery } from '../shared/queue/verify-delivery';
+import { droppedDelivery, readDelivery, verifyDelivery } from '../shared/queue/verify-delivery';
 import type { Services } from '../shared/services';
 import { processContactChunk, type IngestorDeps } from './contact-import';
 import { loadBatch } from './import-batches';
@@ -37,18 +37,15 @@ export function importChunkRoutes(services: ImportChunkServices): Hono<AppEnv> {
   routes.post('/', verified, async (c) => {
     const delivery = c.get('delivery');
     const log = c.get('log').child({ messageId: delivery.messageId, retried: delivery.retried });
-    const message = importChunkMessage.parse(parseJson(delivery.body));
-    if (!message.success) {
-      log.error('import-chunk received a message it cannot read; dropped (a retry cannot fix it)', { issues: message.error.issues.slice(0, 5), body: delivery.body.slice(0, 500) });
-      return c.json({ ok: false, outcome: 'dropped', reason: 'unreadable message' });
-    }
-    const batch = await loadBatch(services.db, message.data.batchId);
+    const chunk = readDelivery(delivery, importChunkMessage, log, 'import-chunk');
+    if (chunk === undefined) return c.json(droppedDelivery);
+    const batch = await loadBatch(services.db, chunk.batchId);
     if (batch === undefined) {
-      log.warn('import chunk for an unknown batch, dropped', { ...message.data });
+      log.warn('import chunk for an unknown batch, dropped', { ...chunk });
       return c.json({ ok: true, outcome: 'unknown_batch' });
     }
     const run = batch.kind === 'usbizdata' ? processUsbizdataChunk : processContactChunk;
-    const outcome = await run({ ...deps, log: log.child({ correlationId: batch.correlationId ?? batch.id }) }, message.data);
+    const outcome = await run({ ...deps, log: log.child({ correlationId: batch.correlationId ?? batch.id }) }, chunk);
     return c.json({ ok: true, outcome });
   });
 
@@ -70,12 +67,4 @@ export function importChunkRoutes(services: ImportChunkServices): Hono<AppEnv> {
   }
 
   return routes;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

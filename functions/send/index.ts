@@ -8,7 +8,7 @@
 import { Hono } from 'hono';
 import { sendBatchMessage } from '../../core/queue/send-batch-message';
 import type { AppEnv } from '../shared/app';
-import { verifyDelivery } from '../shared/queue/verify-delivery';
+import { droppedDelivery, readDelivery, verifyDelivery } from '../shared/queue/verify-delivery';
 import type { Services } from '../shared/services';
 import { sendBatch, type SenderDeps } from './send-batch';
 
@@ -38,23 +38,12 @@ export function sendRoutes(services: SendServices): Hono<AppEnv> {
   routes.post('/', verified, async (c) => {
     const delivery = c.get('delivery');
     const log = c.get('log').child({ messageId: delivery.messageId, retried: delivery.retried });
-    const message = sendBatchMessage.parse(parseJson(delivery.body));
-    if (!message.success) {
-      log.error('send received a message it cannot read; dropped (a retry cannot fix it)', { issues: message.error.issues.slice(0, 5), body: delivery.body.slice(0, 500) });
-      return c.json({ ok: false, outcome: 'dropped', reason: 'unreadable message' });
-    }
-    const outcome = await sendBatch({ ...deps, log: log.child({ tenantId: message.data.tenantId, campaignId: message.data.campaignId }) }, message.data);
-    if (outcome.claimed > 0) log.info('send batch', { ...outcome, reason: message.data.reason });
+    const wake = readDelivery(delivery, sendBatchMessage, log, 'send');
+    if (wake === undefined) return c.json(droppedDelivery);
+    const outcome = await sendBatch({ ...deps, log: log.child({ tenantId: wake.tenantId, campaignId: wake.campaignId }) }, wake);
+    if (outcome.claimed > 0) log.info('send batch', { ...outcome, reason: wake.reason });
     return c.json({ ok: true, ...outcome });
   });
 
   return routes;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

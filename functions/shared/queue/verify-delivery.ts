@@ -6,9 +6,11 @@
  * URL or expired. Downstream handlers read `c.get('delivery')`.
  */
 import { createMiddleware } from 'hono/factory';
+import type { z } from 'zod';
 import type { DeliveryVerifier } from '../../../core/ports/queue';
 import type { AppVariables } from '../app';
 import { errorBody } from '../errors';
+import type { Logger } from '../log';
 
 export type Delivery = {
   /** The raw body as delivered (and signed). */
@@ -34,4 +36,26 @@ export function verifyDelivery(verifier: DeliveryVerifier, publicUrl: string) {
     c.set('delivery', { body, messageId: c.req.header('upstash-message-id'), retried: Number.isFinite(retried) && retried >= 0 ? retried : 0 });
     await next();
   });
+}
+
+/** The answer to a delivery no retry can fix: 2xx, so the queue stops redelivering it. */
+export const droppedDelivery = { ok: false, outcome: 'dropped', reason: 'unreadable message' } as const;
+
+type MessageParser<D> = { parse(body: unknown): { success: true; data: D } | { success: false; error: z.ZodError } };
+
+/**
+ * A verified delivery's body read as `message` (a `defineMessage` definition), or undefined when it is
+ * not one: logged as dropped, for the caller to answer `droppedDelivery`.
+ */
+export function readDelivery<D>(delivery: Delivery, message: MessageParser<D>, log: Logger, receiver: string): D | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(delivery.body);
+  } catch {
+    body = undefined;
+  }
+  const parsed = message.parse(body);
+  if (parsed.success) return parsed.data;
+  log.error(`${receiver} received a message it cannot read; dropped (a retry cannot fix it)`, { issues: parsed.error.issues.slice(0, 5), body: delivery.body.slice(0, 500) });
+  return undefined;
 }
