@@ -3,7 +3,7 @@
  * what it records, each magic number, and that its memory (the receipt log) outlives the instance.
  */
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../../core/errors';
 import { smsErrorDetails } from '../../../core/ports/sms-provider';
@@ -119,5 +119,21 @@ describe('sandbox SMS', () => {
 
   it('answers invalid_number for a recipient that is not E.164', async () => {
     expect(await sandbox('twilio').send(message('0412345678'))).toMatchObject({ kind: 'invalid_number', code: '21211' });
+  });
+
+  it('answers a call only once its receipt is written, also when many calls arrive together (group commit)', async () => {
+    const provider = sandbox();
+    const keys = Array.from({ length: 40 }, (_, i) => `job_group_${i}`);
+    const seenAtAnswer = await Promise.all(
+      keys.map(async (key) => {
+        const result = await provider.send(message(`+614123${String(45000 + keys.indexOf(key)).padStart(5, '0')}`, key));
+        if (result.kind !== 'accepted') throw new Error('not accepted');
+        // The moment the caller has its answer, the receipt is in the database.
+        return (await database.db.select().from(sandboxReceipts).where(eq(sandboxReceipts.id, result.providerMessageId))).length;
+      }),
+    );
+    expect(seenAtAnswer).toEqual(keys.map(() => 1));
+    const rows = await database.db.select().from(sandboxReceipts).where(inArray(sandboxReceipts.idempotencyKey, keys));
+    expect(rows.map((r) => r.idempotencyKey).sort()).toEqual([...keys].sort());
   });
 });

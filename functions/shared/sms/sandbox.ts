@@ -6,7 +6,9 @@
  * It behaves like the provider it imitates where the send path can tell:
  * - it answers with provider-like ids (`SBX` + 32 hex characters) and counts parts as carriers do;
  * - every call it receives is written to `sandbox_receipts` before it answers (durable, so a kill -9 of
- *   the caller right after cannot hide a call), with the caller's idempotency key;
+ *   the caller right after cannot hide a call), with the caller's idempotency key. Calls that arrive
+ *   while a write is in flight are written together in the next one (group commit): each caller still
+ *   waits for its own receipt's commit, but a busy sender pays one commit per group, not per call;
  * - an accepted message gets a status callback, due `callbackDelayMs` later, in the imitated
  *   provider's wire format and signature, sent to the message's `statusCallbackUrl`
  *   (sandbox-callbacks.ts builds and delivers it);
@@ -82,6 +84,38 @@ export type SandboxSms = SmsProvider<'sandbox'> & { readonly imitates: SandboxIm
 
 const priorCalls = z.object({ failures: z.number(), accepted: z.number() });
 
+type Receipt = typeof sandboxReceipts.$inferInsert;
+
+/**
+ * The receipt log's writer. A receipt is written at once when no write is in flight; receipts that
+ * arrive meanwhile wait and go together in the next insert (one commit for the group). A caller's
+ * promise settles only when the insert holding its receipt has committed (or failed), so "written
+ * before it answers" holds for every call.
+ */
+export function createReceiptWriter(db: Db): (receipt: Receipt) => Promise<void> {
+  let waiting: { receipt: Receipt; settle: (error?: unknown) => void }[] = [];
+  let writing = false;
+  const drain = async () => {
+    writing = true;
+    while (waiting.length > 0) {
+      const group = waiting;
+      waiting = [];
+      try {
+        await db.insert(sandboxReceipts).values(group.map((g) => g.receipt));
+        for (const g of group) g.settle();
+      } catch (error) {
+        for (const g of group) g.settle(error);
+      }
+    }
+    writing = false;
+  };
+  return (receipt) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ receipt, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!writing) void drain();
+    });
+}
+
 export function createSandboxSms(options: SandboxSmsOptions): SandboxSms {
   const { db, imitates } = options;
   const words = wording[imitates];
@@ -94,6 +128,7 @@ export function createSandboxSms(options: SandboxSmsOptions): SandboxSms {
   });
 
   const newMessageId = () => `SBX${Buffer.from(options.random(16)).toString('hex')}`;
+  const writeReceipt = createReceiptWriter(db);
 
   /**
    * "Every other call fails", per number and imitated provider, counted from the receipt log (so it
@@ -130,7 +165,7 @@ export function createSandboxSms(options: SandboxSmsOptions): SandboxSms {
         receivedAt,
       };
       const record = (values: Pick<typeof sandboxReceipts.$inferInsert, 'outcome' | 'errorCode' | 'errorMessage' | 'callbackStatus' | 'callbackErrorCode' | 'deliverAfter'>) =>
-        db.insert(sandboxReceipts).values({ ...receipt, ...values });
+        writeReceipt({ ...receipt, ...values });
       const refusal = { callbackStatus: null, callbackErrorCode: null, deliverAfter: null };
 
       if (!/^\+[1-9]\d{6,14}$/.test(message.to) || mode === 'invalidNumber') {
