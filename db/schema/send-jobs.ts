@@ -80,6 +80,14 @@ export const sendJobs = pgTable(
     index('send_jobs_pending_idx')
       .on(t.status, t.deferUntil)
       .where(sql`${t.status} in ('queued', 'deferred', 'sending')`),
+    /*
+     * The sender's claim walks a tenant's waiting campaign jobs in id order (send-batch.ts). Without it
+     * the claim walked the primary key from the start and stepped over every job already sent: each
+     * batch of a campaign cost more than the one before.
+     */
+    index('send_jobs_claim_idx')
+      .on(t.tenantId, t.id)
+      .where(sql`${t.kind} = 'campaign' and ${t.status} in ('queued', 'deferred')`),
     /* Campaign progress and reports: counts by status per campaign. */
     index('send_jobs_campaign_status_idx').on(t.campaignId, t.status),
     /* A contact's thread, their first message ever, and cancelling their queued jobs on STOP. */

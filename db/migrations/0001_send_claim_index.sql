@@ -1,0 +1,1 @@
+CREATE INDEX "send_jobs_claim_idx" ON "send_jobs" USING btree ("tenant_id","id") WHERE "send_jobs"."kind" = 'campaign' and "send_jobs"."status" in ('queued', 'deferred');
