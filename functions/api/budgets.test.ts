@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { senderLanes } from '../../core/queue/send-batch-message';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, contacts, costs, outbox, sendJobs, tenants } from '../../db/schema/index';
 import { testId } from '../../db/testing';
@@ -98,7 +99,7 @@ describe('kill switch', () => {
     const resumed = (await (await h.request(`/api/tenants/${tenant.id}/resume`, { method: 'POST', as: session })).json()) as Pause;
     expect(resumed).toEqual({ paused: false, since: null, reason: null });
     const wakes = await h.db.select().from(outbox).where(and(eq(outbox.tenantId, tenant.id), eq(outbox.destination, 'send')));
-    expect(wakes.map((w) => (w.body as { data: unknown }).data)).toEqual([{ tenantId: tenant.id, campaignId: null, reason: 'tenant_resumed' }]);
+    expect(wakes.map((w) => (w.body as { data: unknown }).data)).toEqual(Array.from({ length: senderLanes }, () => ({ tenantId: tenant.id, campaignId: null, reason: 'tenant_resumed' })));
     expect((await (await h.request(`/api/tenants/${tenant.id}/resume`, { method: 'POST', as: session })).json()) as Pause).toEqual(resumed);
 
     const actions = (await h.db.select().from(auditLog).where(eq(auditLog.tenantId, tenant.id))).map((a) => a.action).filter((a) => a.startsWith('tenant.'));

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { senderLanes } from '../../core/queue/send-batch-message';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickTemplate } from '../../core/messages/templates';
 import { campaigns, doNotContact, outbox, sendingNumbers, sendJobs, suppressionRules } from '../../db/schema/index';
@@ -79,9 +80,10 @@ describe('POST /api/campaigns/:id/queue', () => {
     const used = new Set(jobs.map((j) => j.templateId));
     expect(used.size).toBe(3);
 
-    // The sender is woken once, through the outbox.
+    // The sender is woken once per lane, through the outbox.
     const wakes = await h.db.select().from(outbox).where(and(eq(outbox.tenantId, tenant.id), eq(outbox.destination, 'send')));
-    expect(wakes.map((w) => (w.body as { data: unknown }).data)).toEqual([{ tenantId: tenant.id, campaignId, reason: 'queued' }]);
+    expect(wakes.map((w) => (w.body as { data: unknown }).data)).toEqual(Array.from({ length: senderLanes }, () => ({ tenantId: tenant.id, campaignId, reason: 'queued' })));
+    expect(new Set(wakes.map((w) => w.dedupeId)).size).toBe(senderLanes);
   });
 
   it('is idempotent: queueing again adds nobody, then adds only who joined the segment since', async () => {
@@ -94,8 +96,8 @@ describe('POST /api/campaigns/:id/queue', () => {
     await seedContacts(h.db, tenant.id, 5);
     expect(await queue(session, campaignId)).toMatchObject({ queued: 5, alreadyQueued: 25, segmentSize: 30 });
     expect((await h.db.select().from(sendJobs).where(eq(sendJobs.campaignId, campaignId))).length).toBe(30);
-    // Only the queues that added jobs woke the sender.
-    expect((await h.db.select().from(outbox).where(and(eq(outbox.tenantId, tenant.id), eq(outbox.destination, 'send')))).length).toBe(2);
+    // Only the queues that added jobs woke the sender (each once per lane).
+    expect((await h.db.select().from(outbox).where(and(eq(outbox.tenantId, tenant.id), eq(outbox.destination, 'send')))).length).toBe(2 * senderLanes);
   });
 
   it('two queues of one campaign at the same moment add each contact once', async () => {

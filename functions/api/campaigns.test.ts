@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { senderLanes } from '../../core/queue/send-batch-message';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, outbox, sendJobs } from '../../db/schema/index';
 import type { Session } from './testing/api-harness';
@@ -129,9 +130,9 @@ describe('campaigns', () => {
     const before = await h.db.select().from(outbox).where(eq(outbox.tenantId, tenant.id));
     const resumed = (await (await h.request(`/api/campaigns/${campaign.id}/resume`, { method: 'POST', as: session })).json()) as Campaign;
     expect(resumed).toMatchObject({ status: 'queued', pausedAt: null, pausedReason: null });
-    // Resume wakes the sender (one more send.batch message staged for this campaign).
+    // Resume wakes the sender (one more send.batch message per lane staged for this campaign).
     const after = await h.db.select().from(outbox).where(eq(outbox.tenantId, tenant.id));
-    expect(after.length).toBe(before.length + 1);
+    expect(after.length).toBe(before.length + senderLanes);
     expect(after.find((m) => !before.some((b) => b.id === m.id))).toMatchObject({ destination: 'send', body: { type: 'send.batch', data: { campaignId: campaign.id, reason: 'resumed' } } });
 
     const actions = (await h.db.select().from(auditLog).where(and(eq(auditLog.tenantId, tenant.id), eq(auditLog.targetId, campaign.id)))).map((a) => a.action).sort();

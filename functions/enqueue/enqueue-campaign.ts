@@ -26,7 +26,7 @@ import { isSendable, transitionCampaign } from '../../core/campaigns/state';
 import { DomainError } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { rotationSlotSql } from '../../core/messages/templates';
-import { sendBatchDedupeId, sendBatchMessage } from '../../core/queue/send-batch-message';
+import { senderLaneKeys, sendBatchDedupeId, sendBatchMessage } from '../../core/queue/send-batch-message';
 import { queryRows, type Db } from '../../db/client';
 import { campaignSendingNumbers, campaigns, campaignTemplates, sendingNumbers } from '../../db/schema/index';
 import type { StaffScope, TenantScope } from '../shared/auth/tenant-scope';
@@ -149,17 +149,19 @@ export async function campaignNumbers(scope: TenantScope, campaignId: string): P
   return scope.findMany(sendingNumbers, { where: allOf(active, inArray(sendingNumbers.id, links.map((l) => l.sendingNumberId))) });
 }
 
-/** Stages a wake-up of the sender for a campaign (after commit it is published). */
+/** Stages a wake-up of the sender for a campaign, one message per lane (after commit they are published). */
 export async function wakeSender(stage: Stage, input: { tenantId: string; campaignId: string | null; reason: 'queued' | 'resumed' | 'tenant_resumed'; now: Date; random: (n: number) => Uint8Array; correlationId: string | null }): Promise<void> {
   // One wake-up per event: the key is unique to this request (time + randomness).
   const key = `${input.reason}:${newId('message', input.now.getTime(), input.random(10))}`;
-  await stage({
-    destination: 'send',
-    body: sendBatchMessage.envelope({ tenantId: input.tenantId, campaignId: input.campaignId, reason: input.reason }),
-    dedupeId: sendBatchDedupeId({ tenantId: input.tenantId, campaignId: input.campaignId, key }),
-    tenantId: input.tenantId,
-    ...(input.correlationId === null ? {} : { correlationId: input.correlationId }),
-  });
+  for (const lane of senderLaneKeys(key)) {
+    await stage({
+      destination: 'send',
+      body: sendBatchMessage.envelope({ tenantId: input.tenantId, campaignId: input.campaignId, reason: input.reason }),
+      dedupeId: sendBatchDedupeId({ tenantId: input.tenantId, campaignId: input.campaignId, key: lane }),
+      tenantId: input.tenantId,
+      ...(input.correlationId === null ? {} : { correlationId: input.correlationId }),
+    });
+  }
 }
 
 export async function enqueueCampaign(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { senderLanes } from '../../core/queue/send-batch-message';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client';
@@ -61,9 +62,9 @@ describe('send function', () => {
     expect(perJob).toEqual({ jobs: 260, calls: 260 });
     const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
     expect(campaign?.status).toBe('done');
-    // 260 jobs in batches of 250: the first wake-up and one continuation.
+    // 260 jobs in batches of 250: one wake-up per lane, and one continuation after the full batch.
     const [deliveries] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from relay_messages where destination = 'send' and state = 'delivered'`);
-    expect(deliveries?.n).toBe(2);
+    expect(deliveries?.n).toBe(senderLanes + 1);
   });
 
   it('the cron safety net wakes a tenant whose chain was lost, once a minute, and leaves a running one alone', async () => {
@@ -79,7 +80,7 @@ describe('send function', () => {
 
     expect(await wakeDueSenders(services)).toBeGreaterThanOrEqual(1);
     await wakeDueSenders(services);
-    expect((await wakes())[0]?.n).toBe(1);
+    expect((await wakes())[0]?.n).toBe(senderLanes);
 
     // A sender claimed something a moment ago: its chain is alive, no sweep wake-up.
     await queryRows(db, sql`delete from outbox where tenant_id = ${tenant.id}`);

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { senderLanes } from '../../core/queue/send-batch-message';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, fromLocal, toLocal, weekdayOf } from '../../core/gates/zoned-time';
 import { queryRows } from '../../db/client';
@@ -148,9 +149,9 @@ describe('send', () => {
     const monday9 = fromLocal({ ...addDays(toLocal(sunday, zone), 1), hour: 9 }, zone);
     expect(first?.next).toEqual({ kind: 'at', at: monday9.toISOString() });
     expect((await jobsOf(campaignId)).every((j) => j.status === 'deferred' && j.skipReason === 'quiet_hours' && j.deferUntil?.getTime() === monday9.getTime())).toBe(true);
-    // The wake-up is staged for then, once, however many chains ask.
+    // The wake-up is staged for then, once per lane, however many chains ask.
     const wakes = await h.db.select().from(outbox).where(and(eq(outbox.tenantId, tenant.id), sql`${outbox.dedupeId} like '%:at:%'`));
-    expect(wakes).toHaveLength(1);
+    expect(wakes).toHaveLength(senderLanes);
     expect(await receiptsPerJob(campaignId)).toEqual(new Map());
 
     advanceTo(1, 9, 1);

@@ -47,7 +47,7 @@ import type { Alerts } from '../../core/ports/alerts';
 import type { CounterWindow, Counters } from '../../core/ports/counters';
 import type { Queue } from '../../core/ports/queue';
 import { smsErrorDetails, type SmsSendResult } from '../../core/ports/sms-provider';
-import { sendBatchDedupeId, sendBatchMessage, type sendWakeReasons } from '../../core/queue/send-batch-message';
+import { senderLaneKeys, sendBatchDedupeId, sendBatchMessage, type sendWakeReasons } from '../../core/queue/send-batch-message';
 import type { BulkSender } from '../../core/routing';
 import { queryRows, type Db } from '../../db/client';
 import { budgets, campaignSendingNumbers, campaigns, contacts, costs, doNotContact, events, messageTemplates, prices, sendingNumbers, sendJobs, shortLinks, tenants } from '../../db/schema/index';
@@ -82,7 +82,7 @@ export type SenderDeps = {
   batchSize?: number;
   /** Jobs per chunk (default 50): one read of fresh facts, one mark and one record per chunk. */
   chunkSize?: number;
-  /** Provider calls of a chunk in flight at once (default 4). */
+  /** Provider calls of a chunk in flight at once (default 16). */
   callConcurrency?: number;
   /** A claimed job not yet marked for its call after this long goes back to the queue (default 2 minutes). */
   claimLeaseMs?: number;
@@ -210,7 +210,7 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
   const bulk = deps.bulk.adapter;
   const batchSize = deps.batchSize ?? 250;
   const chunkSize = Math.max(1, deps.chunkSize ?? 50);
-  const callConcurrency = Math.max(1, deps.callConcurrency ?? 4);
+  const callConcurrency = Math.max(1, deps.callConcurrency ?? 16);
   const started = deps.now();
   const outcome: BatchOutcome = { claimed: 0, sent: 0, failed: 0, deferred: 0, skipped: 0, reconcile: 0, lost: 0, stale: 0, released: 0, next: { kind: 'none' } };
 
@@ -987,17 +987,20 @@ async function finishAndChain(
              where c.tenant_id = ${input.tenantId} ${scope} and c.status in ('queued', 'sending')
                and not exists (select 1 from send_jobs j where j.campaign_id = c.id and j.status in ('queued', 'deferred', 'sending'))`,
       );
-      const wake = (key: string, delaySeconds: number, reason: 'continue' | 'deferred') =>
-        stage({
-          destination: 'send',
-          body: sendBatchMessage.envelope({ tenantId: input.tenantId, campaignId: input.campaignId, reason }),
-          dedupeId: sendBatchDedupeId({ tenantId: input.tenantId, campaignId: input.campaignId, key }),
-          tenantId: input.tenantId,
-          ...(delaySeconds > 0 ? { delaySeconds } : {}),
-        });
+      const wake = async (keys: readonly string[], delaySeconds: number, reason: 'continue' | 'deferred') => {
+        for (const key of keys) {
+          await stage({
+            destination: 'send',
+            body: sendBatchMessage.envelope({ tenantId: input.tenantId, campaignId: input.campaignId, reason }),
+            dedupeId: sendBatchDedupeId({ tenantId: input.tenantId, campaignId: input.campaignId, key }),
+            tenantId: input.tenantId,
+            ...(delaySeconds > 0 ? { delaySeconds } : {}),
+          });
+        }
+      };
       if (input.full) {
         // Unique per batch: this chain goes on. Parallel chains end when the due work does.
-        await wake(`batch:${newId('message', input.started.getTime(), deps.random(10))}`, 0, 'continue');
+        await wake([`batch:${newId('message', input.started.getTime(), deps.random(10))}`], 0, 'continue');
         return { kind: 'continue' } as const;
       }
       let due: Date | null = null;
@@ -1018,9 +1021,10 @@ async function finishAndChain(
       if (input.notBefore !== null && (due === null || input.notBefore < due)) due = input.notBefore;
       if (due === null) return { kind: 'none' } as const;
       const at = due;
-      // Keyed by the second it is due: every chain that finds the same earliest job stages one wake-up.
+      // Keyed by the second it is due: every chain that finds the same earliest job stages the same
+      // wake-ups, one per lane, so the lanes that rested start again together and no more.
       const seconds = Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000));
-      await wake(`at:${Math.ceil(at.getTime() / 1000)}`, seconds, 'deferred');
+      await wake(senderLaneKeys(`at:${Math.ceil(at.getTime() / 1000)}`), seconds, 'deferred');
       return { kind: 'at', at: at.toISOString() } as const;
     },
     { now: deps.now, log: deps.log },

@@ -5,11 +5,11 @@
  * a `send.batch` wake-up. A wake-up lost anywhere (a delayed message dropped, a dead-lettered
  * delivery, a deploy) therefore delays sending by minutes, never drops it; a tenant whose chain is
  * running is left alone, so the sweep never multiplies chains. At most one sweep wake-up per tenant
- * per minute (its dedupe id is the minute).
+ * and lane per minute (its dedupe id is the minute and the lane).
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { sendBatchDedupeId, sendBatchMessage } from '../../core/queue/send-batch-message';
+import { senderLaneKeys, sendBatchDedupeId, sendBatchMessage } from '../../core/queue/send-batch-message';
 import { queryRows, type Db } from '../../db/client';
 import type { Queue } from '../../core/ports/queue';
 import type { Logger } from '../shared/log';
@@ -43,12 +43,14 @@ export async function wakeDueSenders(deps: { db: Db; queue: Queue; log: Logger; 
     deps.queue,
     async (_tx, stage) => {
       for (const tenantId of tenantIds) {
-        await stage({
-          destination: 'send',
-          body: sendBatchMessage.envelope({ tenantId, campaignId: null, reason: 'sweep' }),
-          dedupeId: sendBatchDedupeId({ tenantId, campaignId: null, key: `sweep:${minute}` }),
-          tenantId,
-        });
+        for (const key of senderLaneKeys(`sweep:${minute}`)) {
+          await stage({
+            destination: 'send',
+            body: sendBatchMessage.envelope({ tenantId, campaignId: null, reason: 'sweep' }),
+            dedupeId: sendBatchDedupeId({ tenantId, campaignId: null, key }),
+            tenantId,
+          });
+        }
       }
     },
     { now: deps.now, log: deps.log },
