@@ -9,6 +9,7 @@
  * jobs).
  */
 import { z } from 'zod';
+import type { OutgoingMessage } from '../ports/queue';
 import { defineMessage } from './define-message';
 
 export const sendWakeReasons = ['queued', 'resumed', 'tenant_resumed', 'continue', 'deferred', 'sweep'] as const;
@@ -46,4 +47,24 @@ export const senderLanes = 2;
 /** The dedupe keys of one wake-up's lanes: the first lane keeps the event's own key. */
 export function senderLaneKeys(key: string): string[] {
   return Array.from({ length: senderLanes }, (_, lane) => (lane === 0 ? key : `${key}:lane:${lane}`));
+}
+
+/** The `send.batch` messages to stage for one wake-up: one per key (`senderLaneKeys(key)`, or a chain's own single key). */
+export function sendWakeUps(input: {
+  tenantId: string;
+  campaignId: string | null;
+  reason: (typeof sendWakeReasons)[number];
+  keys: readonly string[];
+  delaySeconds?: number;
+  correlationId?: string | null;
+}): (OutgoingMessage & { tenantId: string })[] {
+  const { tenantId, campaignId, reason } = input;
+  return input.keys.map((key) => ({
+    destination: 'send' as const,
+    body: sendBatchMessage.envelope({ tenantId, campaignId, reason }),
+    dedupeId: sendBatchDedupeId({ tenantId, campaignId, key }),
+    tenantId,
+    ...(input.delaySeconds !== undefined && input.delaySeconds > 0 ? { delaySeconds: input.delaySeconds } : {}),
+    ...(input.correlationId == null ? {} : { correlationId: input.correlationId }),
+  }));
 }

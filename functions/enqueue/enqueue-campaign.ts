@@ -26,7 +26,7 @@ import { isSendable, transitionCampaign } from '../../core/campaigns/state';
 import { DomainError } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { rotationSlotSql } from '../../core/messages/templates';
-import { senderLaneKeys, sendBatchDedupeId, sendBatchMessage } from '../../core/queue/send-batch-message';
+import { senderLaneKeys, sendWakeUps } from '../../core/queue/send-batch-message';
 import { queryRows, type Db } from '../../db/client';
 import { campaignSendingNumbers, campaigns, campaignTemplates, sendingNumbers } from '../../db/schema/index';
 import type { StaffScope, TenantScope } from '../shared/auth/tenant-scope';
@@ -153,15 +153,7 @@ export async function campaignNumbers(scope: TenantScope, campaignId: string): P
 export async function wakeSender(stage: Stage, input: { tenantId: string; campaignId: string | null; reason: 'queued' | 'resumed' | 'tenant_resumed'; now: Date; random: (n: number) => Uint8Array; correlationId: string | null }): Promise<void> {
   // One wake-up per event: the key is unique to this request (time + randomness).
   const key = `${input.reason}:${newId('message', input.now.getTime(), input.random(10))}`;
-  for (const lane of senderLaneKeys(key)) {
-    await stage({
-      destination: 'send',
-      body: sendBatchMessage.envelope({ tenantId: input.tenantId, campaignId: input.campaignId, reason: input.reason }),
-      dedupeId: sendBatchDedupeId({ tenantId: input.tenantId, campaignId: input.campaignId, key: lane }),
-      tenantId: input.tenantId,
-      ...(input.correlationId === null ? {} : { correlationId: input.correlationId }),
-    });
-  }
+  await stage(...sendWakeUps({ tenantId: input.tenantId, campaignId: input.campaignId, reason: input.reason, keys: senderLaneKeys(key), correlationId: input.correlationId }));
 }
 
 export async function enqueueCampaign(

@@ -47,7 +47,7 @@ import type { Alerts } from '../../core/ports/alerts';
 import type { CounterWindow, Counters } from '../../core/ports/counters';
 import type { Queue } from '../../core/ports/queue';
 import { smsErrorDetails, type SmsSendResult } from '../../core/ports/sms-provider';
-import { senderLaneKeys, sendBatchDedupeId, sendBatchMessage, type sendWakeReasons } from '../../core/queue/send-batch-message';
+import { senderLaneKeys, sendWakeUps, type sendWakeReasons } from '../../core/queue/send-batch-message';
 import type { BulkSender } from '../../core/routing';
 import { queryRows, type Db } from '../../db/client';
 import { budgets, campaignSendingNumbers, campaigns, contacts, costs, doNotContact, events, messageTemplates, prices, sendingNumbers, sendJobs, shortLinks, tenants } from '../../db/schema/index';
@@ -987,20 +987,9 @@ async function finishAndChain(
              where c.tenant_id = ${input.tenantId} ${scope} and c.status in ('queued', 'sending')
                and not exists (select 1 from send_jobs j where j.campaign_id = c.id and j.status in ('queued', 'deferred', 'sending'))`,
       );
-      const wake = async (keys: readonly string[], delaySeconds: number, reason: 'continue' | 'deferred') => {
-        for (const key of keys) {
-          await stage({
-            destination: 'send',
-            body: sendBatchMessage.envelope({ tenantId: input.tenantId, campaignId: input.campaignId, reason }),
-            dedupeId: sendBatchDedupeId({ tenantId: input.tenantId, campaignId: input.campaignId, key }),
-            tenantId: input.tenantId,
-            ...(delaySeconds > 0 ? { delaySeconds } : {}),
-          });
-        }
-      };
       if (input.full) {
         // Unique per batch: this chain goes on. Parallel chains end when the due work does.
-        await wake([`batch:${newId('message', input.started.getTime(), deps.random(10))}`], 0, 'continue');
+        await stage(...sendWakeUps({ tenantId: input.tenantId, campaignId: input.campaignId, reason: 'continue', keys: [`batch:${newId('message', input.started.getTime(), deps.random(10))}`] }));
         return { kind: 'continue' } as const;
       }
       let due: Date | null = null;
@@ -1024,7 +1013,7 @@ async function finishAndChain(
       // Keyed by the second it is due: every chain that finds the same earliest job stages the same
       // wake-ups, one per lane, so the lanes that rested start again together and no more.
       const seconds = Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000));
-      await wake(senderLaneKeys(`at:${Math.ceil(at.getTime() / 1000)}`), seconds, 'deferred');
+      await stage(...sendWakeUps({ tenantId: input.tenantId, campaignId: input.campaignId, reason: 'deferred', keys: senderLaneKeys(`at:${Math.ceil(at.getTime() / 1000)}`), delaySeconds: seconds }));
       return { kind: 'at', at: at.toISOString() } as const;
     },
     { now: deps.now, log: deps.log },

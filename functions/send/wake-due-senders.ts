@@ -9,7 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { senderLaneKeys, sendBatchDedupeId, sendBatchMessage } from '../../core/queue/send-batch-message';
+import { senderLaneKeys, sendWakeUps } from '../../core/queue/send-batch-message';
 import { queryRows, type Db } from '../../db/client';
 import type { Queue } from '../../core/ports/queue';
 import type { Logger } from '../shared/log';
@@ -43,14 +43,7 @@ export async function wakeDueSenders(deps: { db: Db; queue: Queue; log: Logger; 
     deps.queue,
     async (_tx, stage) => {
       for (const tenantId of tenantIds) {
-        for (const key of senderLaneKeys(`sweep:${minute}`)) {
-          await stage({
-            destination: 'send',
-            body: sendBatchMessage.envelope({ tenantId, campaignId: null, reason: 'sweep' }),
-            dedupeId: sendBatchDedupeId({ tenantId, campaignId: null, key }),
-            tenantId,
-          });
-        }
+        await stage(...sendWakeUps({ tenantId, campaignId: null, reason: 'sweep', keys: senderLaneKeys(`sweep:${minute}`) }));
       }
     },
     { now: deps.now, log: deps.log },
