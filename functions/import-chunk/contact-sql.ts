@@ -12,12 +12,8 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { isRejected, type ContactLookups, type ContactValues, type Cooldown, type ExistingContact, type RowDecision } from '../../core/imports/decide-contact-rows';
+import { arrayLiteral, numberArrayLiteral, textArrayLiteral } from '../../db/array-literals';
 import { queryRows, type Db, type Tx } from '../../db/client';
-
-/** `{"a","b"}`: a Postgres text[] literal, passed as one parameter and cast with `::text[]`. */
-export function textArrayLiteral(values: Iterable<string>): string {
-  return arrayLiteral([...values]);
-}
 
 const contactRow = z.object({
   id: z.string(),
@@ -240,22 +236,6 @@ class ContactColumns {
       attributes: column((v) => (isEmpty(v.attributes) ? '{}' : JSON.stringify(v.attributes))),
     };
   }
-}
-
-const needsEscape = /[\\"]/;
-
-/** `{"a",NULL}`: a Postgres array literal of text that may hold nulls. */
-export function arrayLiteral(values: readonly (string | null)[]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    parts[i] = v === null || v === undefined ? 'NULL' : needsEscape.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${v}"`;
-  }
-  return `{${parts.join(',')}}`;
-}
-
-export function numberArrayLiteral(values: readonly number[]): string {
-  return `{${values.join(',')}}`;
 }
 
 /**
