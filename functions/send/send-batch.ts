@@ -49,6 +49,7 @@ import type { Queue } from '../../core/ports/queue';
 import { smsErrorDetails, type SmsSendResult } from '../../core/ports/sms-provider';
 import { senderLaneKeys, sendWakeUps, type sendWakeReasons } from '../../core/queue/send-batch-message';
 import type { BulkSender } from '../../core/routing';
+import { arrayLiteral, numberArrayLiteral } from '../../db/array-literals';
 import { queryRows, type Db } from '../../db/client';
 import { budgets, campaignSendingNumbers, campaigns, contacts, costs, doNotContact, events, messageTemplates, prices, sendingNumbers, sendJobs, shortLinks, tenants } from '../../db/schema/index';
 import { tenantSpend } from '../enqueue/tenant-spend';
@@ -465,52 +466,58 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
     };
 
     type Accepted = { call: Call; providerMessageId: string; sandbox: boolean; parts: number; cost: number | null; at: Date };
-    /** Step 5 for a chunk's accepted calls: one fenced update, one insert of costs and one of events, one transaction. */
+    /**
+     * Step 5 for a chunk's accepted calls, one statement (so as atomic as a transaction, in one round
+     * trip): the fenced update, then a `costs` row and a `SENT` event for exactly the jobs it updated.
+     * The rows travel as parallel arrays read with `unnest` (db/array-literals.ts).
+     */
     const recordAccepted = async (list: Accepted[]): Promise<void> => {
       if (list.length === 0) return;
-      const recorded = await db.transaction(async (tx) => {
-        const rows = await queryRows<{ id: string }>(
-          tx,
-          sql`update send_jobs j
-                 set status = 'sent', provider_message_id = v.provider_message_id, parts = v.parts, cost_micros = v.cost, sent_at = v.at, error_code = null, error_message = null, updated_at = v.at
-                from (values ${sql.join(
-                  list.map((a) => sql`(${a.call.job.id}, ${a.call.job.attempts}::int, ${a.providerMessageId}, ${a.parts}::int, ${a.cost}::bigint, ${a.at.toISOString()}::timestamptz)`),
-                  sql`, `,
-                )}) as v(id, attempts, provider_message_id, parts, cost, at)
+      const ids = arrayLiteral(list.map((a) => a.call.job.id));
+      const ats = arrayLiteral(list.map((a) => a.at.toISOString()));
+      const costIds = arrayLiteral(list.map((a) => (a.cost === null ? null : newId('cost', a.at.getTime(), deps.random(10)))));
+      const eventIds = arrayLiteral(list.map((a) => newId('event', a.at.getTime(), deps.random(10))));
+      const data = arrayLiteral(
+        list.map(({ call: { job, number }, ...a }) =>
+          JSON.stringify({ provider: bulk.provider, providerMessageId: a.providerMessageId, parts: a.parts, costMicros: a.cost, sandbox: a.sandbox, from: number.e164, to: job.to_e164 }),
+        ),
+      );
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`with v as (
+              select * from unnest(${ids}::text[], ${numberArrayLiteral(list.map((a) => a.call.job.attempts))}::int[],
+                                   ${arrayLiteral(list.map((a) => a.providerMessageId))}::text[], ${numberArrayLiteral(list.map((a) => a.parts))}::int[],
+                                   ${numberArrayLiteral(list.map((a) => a.cost))}::bigint[], ${ats}::timestamptz[], ${costIds}::text[],
+                                   ${arrayLiteral(list.map((a) => a.call.country))}::text[], ${eventIds}::text[],
+                                   ${arrayLiteral(list.map((a) => a.call.contact.id))}::text[], ${arrayLiteral(list.map((a) => a.call.campaign.id))}::text[],
+                                   ${arrayLiteral(list.map((a) => a.call.template.id))}::text[], ${data}::text[],
+                                   ${arrayLiteral(list.map((a) => a.call.job.correlation_id))}::text[])
+                     as v(id, attempts, provider_message_id, parts, cost, at, cost_id, country, event_id, contact_id, campaign_id, template_id, data, correlation_id)
+            ),
+            sent as (
+              update send_jobs j
+                 set status = 'sent', provider_message_id = v.provider_message_id, parts = v.parts, cost_micros = v.cost, sent_at = v.at,
+                     error_code = null, error_message = null, updated_at = v.at
+                from v
                where j.id = v.id and j.tenant_id = ${tenant.id} and j.status = 'sending' and j.attempts = v.attempts
-              returning j.id`,
-        );
-        const ok = new Set(rows.map((r) => r.id));
-        const mine = list.filter((a) => ok.has(a.call.job.id));
-        const charged = mine.filter((a) => a.cost !== null);
-        if (charged.length > 0) {
-          await tx
-            .insert(costs)
-            .values(charged.map((a) => ({ id: newId('cost', a.at.getTime(), deps.random(10)), tenantId: tenant.id, kind: 'sms' as const, sendJobId: a.call.job.id, amountMicros: a.cost ?? 0, parts: a.parts, provider: bulk.provider, country: a.call.country, occurredAt: a.at })))
-            .onConflictDoNothing();
-        }
-        if (mine.length > 0) {
-          await tx
-            .insert(events)
-            .values(
-              mine.map(({ call: { job, campaign, template, contact, number }, ...a }) => ({
-                id: newId('event', a.at.getTime(), deps.random(10)),
-                tenantId: tenant.id,
-                type: 'SENT' as const,
-                contactId: contact.id,
-                campaignId: campaign.id,
-                sendJobId: job.id,
-                templateId: template.id,
-                occurredAt: a.at,
-                data: { provider: bulk.provider, providerMessageId: a.providerMessageId, parts: a.parts, costMicros: a.cost, sandbox: a.sandbox, from: number.e164, to: job.to_e164 },
-                correlationId: job.correlation_id,
-                dedupeKey: `SENT:${job.id}`,
-              })),
+              returning j.id
+            ),
+            charged as (
+              insert into costs (id, tenant_id, kind, send_job_id, amount_micros, parts, provider, country, occurred_at)
+              select v.cost_id, ${tenant.id}, 'sms', v.id, v.cost, v.parts, ${bulk.provider}, v.country, v.at
+                from v join sent on sent.id = v.id
+               where v.cost is not null
+              on conflict do nothing
+            ),
+            logged as (
+              insert into events (id, tenant_id, type, contact_id, campaign_id, send_job_id, template_id, occurred_at, data, correlation_id, dedupe_key)
+              select v.event_id, ${tenant.id}, 'SENT', v.contact_id, v.campaign_id, v.id, v.template_id, v.at, v.data::jsonb, v.correlation_id, 'SENT:' || v.id
+                from v join sent on sent.id = v.id
+              on conflict do nothing
             )
-            .onConflictDoNothing();
-        }
-        return ok;
-      });
+            select id from sent`,
+      );
+      const recorded = new Set(rows.map((r) => r.id));
       let correction = 0;
       for (const a of list) {
         if (!recorded.has(a.call.job.id)) {
@@ -638,10 +645,10 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
         sql`update send_jobs j
                set body = v.body, sending_number_id = v.number_id, provider = ${bulk.provider}, parts = v.parts, cost_micros = v.cost,
                    claimed_at = ${markedAt}::timestamptz, defer_until = null, skip_reason = null, updated_at = ${markedAt}::timestamptz
-              from (values ${sql.join(
-                marks.map((m) => sql`(${m.job.id}, ${m.job.attempts}::int, ${m.body}, ${m.number.id}, ${m.parts}::int, ${m.cost}::bigint)`),
-                sql`, `,
-              )}) as v(id, attempts, body, number_id, parts, cost)
+              from unnest(${arrayLiteral(marks.map((m) => m.job.id))}::text[], ${numberArrayLiteral(marks.map((m) => m.job.attempts))}::int[],
+                          ${arrayLiteral(marks.map((m) => m.body))}::text[], ${arrayLiteral(marks.map((m) => m.number.id))}::text[],
+                          ${numberArrayLiteral(marks.map((m) => m.parts))}::int[], ${numberArrayLiteral(marks.map((m) => m.cost))}::bigint[])
+                   as v(id, attempts, body, number_id, parts, cost)
              where j.id = v.id and j.tenant_id = ${tenant.id} and j.status = 'sending' and j.attempts = v.attempts
             returning j.id`,
       );
@@ -931,28 +938,52 @@ async function mintLink(db: Db, input: { tenantId: string; campaignId: string; c
 }
 
 /**
- * `mintLink` for a chunk: one insert for all the jobs that need a link (a job that has one keeps it),
- * then one read of their tokens. A token collision (1 in ~10^17 per pair) falls back to `mintLink`.
+ * `mintLink` for a chunk: one statement inserts the links of the jobs that need one (a job that has one
+ * keeps it) and reads every job's token, its rows as parallel arrays read with `unnest`
+ * (db/array-literals.ts). A job it cannot see (its link committed by another writer while the insert
+ * waited, after this statement's snapshot) is read again. A token collision (1 in ~10^17 per pair)
+ * falls back to `mintLink`.
  */
 async function mintLinks(
   db: Db,
   input: { tenantId: string; jobs: readonly { sendJobId: string; campaignId: string; contactId: string; targetUrl: string }[]; now: Date; random: RandomBytes },
 ): Promise<Map<string, string>> {
   if (input.jobs.length === 0) return new Map();
-  const expiresAt = new Date(input.now.getTime() + linkLifetimeMs);
+  const expiresAt = new Date(input.now.getTime() + linkLifetimeMs).toISOString();
+  const createdAt = input.now.toISOString();
+  const jobIds = arrayLiteral(input.jobs.map((j) => j.sendJobId));
+  let rows: { send_job_id: string; token: string }[];
   try {
-    await db
-      .insert(shortLinks)
-      .values(input.jobs.map((j) => ({ id: newId('shortLink', input.now.getTime(), input.random(10)), token: shortLinkToken(input.random(32)), tenantId: input.tenantId, targetUrl: j.targetUrl, campaignId: j.campaignId, contactId: j.contactId, sendJobId: j.sendJobId, expiresAt, createdAt: input.now })))
-      .onConflictDoNothing({ target: shortLinks.sendJobId });
+    rows = await queryRows<{ send_job_id: string; token: string }>(
+      db,
+      sql`with minted as (
+            insert into short_links (id, token, tenant_id, target_url, campaign_id, contact_id, send_job_id, expires_at, created_at)
+            select r.id, r.token, ${input.tenantId}, r.target_url, r.campaign_id, r.contact_id, r.send_job_id, ${expiresAt}::timestamptz, ${createdAt}::timestamptz
+              from unnest(${arrayLiteral(input.jobs.map(() => newId('shortLink', input.now.getTime(), input.random(10))))}::text[],
+                          ${arrayLiteral(input.jobs.map(() => shortLinkToken(input.random(32))))}::text[],
+                          ${arrayLiteral(input.jobs.map((j) => j.targetUrl))}::text[], ${arrayLiteral(input.jobs.map((j) => j.campaignId))}::text[],
+                          ${arrayLiteral(input.jobs.map((j) => j.contactId))}::text[], ${jobIds}::text[])
+                   as r(id, token, target_url, campaign_id, contact_id, send_job_id)
+            on conflict (send_job_id) do nothing
+            returning send_job_id, token
+          )
+          select send_job_id, token from minted
+          union all
+          select s.send_job_id, s.token from short_links s where s.send_job_id = any(${jobIds}::text[])`,
+    );
   } catch (error) {
     if ((error as { code?: unknown }).code !== '23505' && (error as { cause?: { code?: unknown } }).cause?.code !== '23505') throw error;
     const tokens = new Map<string, string>();
     for (const j of input.jobs) tokens.set(j.sendJobId, await mintLink(db, { tenantId: input.tenantId, ...j, now: input.now, random: input.random }));
     return tokens;
   }
-  const rows = await db.select({ sendJobId: shortLinks.sendJobId, token: shortLinks.token }).from(shortLinks).where(inArray(shortLinks.sendJobId, input.jobs.map((j) => j.sendJobId)));
-  return new Map(rows.flatMap((r) => (r.sendJobId === null ? [] : [[r.sendJobId, r.token] as const])));
+  const tokens = new Map(rows.map((r) => [r.send_job_id, r.token] as const));
+  const unseen = input.jobs.filter((j) => !tokens.has(j.sendJobId)).map((j) => j.sendJobId);
+  if (unseen.length > 0) {
+    const again = await db.select({ sendJobId: shortLinks.sendJobId, token: shortLinks.token }).from(shortLinks).where(inArray(shortLinks.sendJobId, unseen));
+    for (const r of again) if (r.sendJobId !== null) tokens.set(r.sendJobId, r.token);
+  }
+  return tokens;
 }
 
 const dueRow = z.object({ due: z.union([z.string(), z.date()]).nullable() });
