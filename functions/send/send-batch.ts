@@ -113,6 +113,10 @@ const jobRow = z.object({ id: z.string(), campaign_id: z.string(), contact_id: z
 type Taken = { key: string; window: CounterWindow; amount: number };
 
 const linkLifetimeMs = 60 * 86_400_000;
+/** How often a tenant's expired claims and leases are looked for. */
+const sweepEverySeconds = 10;
+/** How often a tenant's spend counters are checked against its recorded costs. */
+const spendSyncSeconds = 60;
 const noNumberRecheckMs = 5 * 60_000;
 
 /** Claims up to `limit` due jobs (see the module comment, step 1). */
@@ -215,27 +219,32 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
   const started = deps.now();
   const outcome: BatchOutcome = { claimed: 0, sent: 0, failed: 0, deferred: 0, skipped: 0, reconcile: 0, lost: 0, stale: 0, released: 0, next: { kind: 'none' } };
 
-  // Claimed jobs that were never marked for their call (the mark sets `provider`, the claim clears it):
-  // certainly not called, so they go back to the queue. The attempt keeps its number, so the sender
-  // that claimed them, should it still be alive, fails its fenced mark and never calls.
   const claimLeaseMs = deps.claimLeaseMs ?? 2 * 60_000;
-  const claimCutoff = new Date(started.getTime() - claimLeaseMs);
-  const unclaimed = await db
-    .update(sendJobs)
-    .set({ status: 'queued', claimedAt: null, updatedAt: started })
-    .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.kind, 'campaign'), eq(sendJobs.status, 'sending'), isNull(sendJobs.provider), sql`${sendJobs.claimedAt} < ${claimCutoff.toISOString()}::timestamptz`))
-    .returning({ id: sendJobs.id });
-  if (unclaimed.length > 0) log.warn('claimed send jobs never marked for a call went back to the queue', { tenantId: input.tenantId, count: unclaimed.length });
+  // The two sweeps below look for jobs whose lease ran out (minutes), so once every few seconds per
+  // tenant is soon enough; run on every batch they read every `sending` entry the index still holds
+  // for jobs long finished (until vacuum removes them), a cost that grew with each message sent.
+  if (await counters.setIfAbsent(`send-swept:${input.tenantId}`, sweepEverySeconds)) {
+    // Claimed jobs that were never marked for their call (the mark sets `provider`, the claim clears it):
+    // certainly not called, so they go back to the queue. The attempt keeps its number, so the sender
+    // that claimed them, should it still be alive, fails its fenced mark and never calls.
+    const claimCutoff = new Date(started.getTime() - claimLeaseMs);
+    const unclaimed = await db
+      .update(sendJobs)
+      .set({ status: 'queued', claimedAt: null, updatedAt: started })
+      .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.kind, 'campaign'), eq(sendJobs.status, 'sending'), isNull(sendJobs.provider), sql`${sendJobs.claimedAt} < ${claimCutoff.toISOString()}::timestamptz`))
+      .returning({ id: sendJobs.id });
+    if (unclaimed.length > 0) log.warn('claimed send jobs never marked for a call went back to the queue', { tenantId: input.tenantId, count: unclaimed.length });
 
-  // Jobs stuck in `sending` after their mark (their sender died around the provider call): the provider may have them.
-  const leaseCutoff = new Date(started.getTime() - (deps.sendingLeaseMs ?? 10 * 60_000));
-  const stale = await db
-    .update(sendJobs)
-    .set({ status: 'reconcile', errorCode: 'outcome_unknown', errorMessage: 'the sender stopped between claiming this job and recording the provider’s answer; it is not resent', updatedAt: started })
-    .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.status, 'sending'), or(isNotNull(sendJobs.provider), sql`${sendJobs.kind} <> 'campaign'`), sql`${sendJobs.claimedAt} < ${leaseCutoff.toISOString()}::timestamptz`))
-    .returning({ id: sendJobs.id });
-  outcome.stale = stale.length;
-  if (stale.length > 0) log.warn('send jobs found stuck in sending moved to reconciliation', { tenantId: input.tenantId, jobs: stale.map((s) => s.id).slice(0, 20), count: stale.length });
+    // Jobs stuck in `sending` after their mark (their sender died around the provider call): the provider may have them.
+    const leaseCutoff = new Date(started.getTime() - (deps.sendingLeaseMs ?? 10 * 60_000));
+    const stale = await db
+      .update(sendJobs)
+      .set({ status: 'reconcile', errorCode: 'outcome_unknown', errorMessage: 'the sender stopped between claiming this job and recording the provider’s answer; it is not resent', updatedAt: started })
+      .where(and(eq(sendJobs.tenantId, input.tenantId), eq(sendJobs.status, 'sending'), or(isNotNull(sendJobs.provider), sql`${sendJobs.kind} <> 'campaign'`), sql`${sendJobs.claimedAt} < ${leaseCutoff.toISOString()}::timestamptz`))
+      .returning({ id: sendJobs.id });
+    outcome.stale = stale.length;
+    if (stale.length > 0) log.warn('send jobs found stuck in sending moved to reconciliation', { tenantId: input.tenantId, jobs: stale.map((s) => s.id).slice(0, 20), count: stale.length });
+  }
 
   // Caps that ran out (rate, spend, warm-up) rest the tenant or a campaign until they reset, so the
   // sender does not claim and defer the same waiting jobs over and over: it sleeps until then.
@@ -291,11 +300,13 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
       contactRows.length === 0
         ? []
         : (
+            // One probe per contact through the contact index, whatever the table's statistics say:
+            // right after a big enqueue they still describe an empty table, and the planner then read
+            // every job of the tenant, more with each batch sent.
             await queryRows<{ contact_id: string }>(
               db,
-              sql`select distinct contact_id from send_jobs
-                   where tenant_id = ${input.tenantId} and status in ('sent', 'delivered')
-                     and contact_id in (${sql.join(contactRows.map((c) => sql`${c.id}`), sql`, `)})`,
+              sql`select k.id as contact_id from unnest(${arrayLiteral(contactRows.map((c) => c.id))}::text[]) as k(id)
+                   where exists (select 1 from send_jobs j where j.tenant_id = ${input.tenantId} and j.contact_id = k.id and j.status in ('sent', 'delivered') offset 0)`,
             )
           ).map((r) => r.contact_id),
     );
@@ -312,6 +323,8 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
 
     // Spend counters are the fast, atomic cap; `costs` is the record. A counter that lost its count
     // (Redis flushed, a new window) is raised to what `costs` says before anything is taken from it.
+    // Summing the month's costs grows with every message, so it runs at most once a minute per tenant:
+    // a flushed Redis loses this flag with the counters, so the next batch reconciles at once.
     const day = localDay(started, tenant.timezone);
     const month = localMonth(started, tenant.timezone);
     const dayWindow: CounterWindow = { start: day.startsAt, end: day.endsAt };
@@ -320,11 +333,13 @@ export async function sendBatch(deps: SenderDeps, input: { tenantId: string; cam
     const spendMonthKey = `spend:${tenant.id}:month`;
     const spent = { day: 0, month: 0 };
     if (budget !== undefined) {
-      const recorded = await tenantSpend(db, tenant.id, tenant.timezone, started);
       spent.day = await counters.readWindow(spendDayKey, dayWindow);
       spent.month = await counters.readWindow(spendMonthKey, monthWindow);
-      if (spent.day < recorded.todayMicros) spent.day = await counters.incrementWindow(spendDayKey, dayWindow, recorded.todayMicros - spent.day);
-      if (spent.month < recorded.thisMonthMicros) spent.month = await counters.incrementWindow(spendMonthKey, monthWindow, recorded.thisMonthMicros - spent.month);
+      if (await counters.setIfAbsent(`spend-synced:${tenant.id}`, spendSyncSeconds)) {
+        const recorded = await tenantSpend(db, tenant.id, tenant.timezone, started);
+        if (spent.day < recorded.todayMicros) spent.day = await counters.incrementWindow(spendDayKey, dayWindow, recorded.todayMicros - spent.day);
+        if (spent.month < recorded.thisMonthMicros) spent.month = await counters.incrementWindow(spendMonthKey, monthWindow, recorded.thisMonthMicros - spent.month);
+      }
     }
     const tenantRateKey = `rate:${tenant.id}:minute`;
 
