@@ -48,12 +48,6 @@ export type IngestorDeps = {
   now: Clock;
   random: RandomBytes;
   limits?: Partial<IngestLimits>;
-  /**
-   * Where a chunk's lookups may run outside its transaction, several at once: the same pool as `db` on
-   * PostgreSQL. Absent on PGlite, whose one connection the transaction holds (a read beside it would
-   * wait for the commit): the lookups then run inside the transaction, one after the other.
-   */
-  readPool?: Db;
 };
 
 const previewSize = 50;
@@ -414,7 +408,7 @@ export async function processContactChunk(deps: IngestorDeps, data: { batchId: s
       const now = deps.now();
       const prepared = records.map((r, i) => prepareContactRow(r, locked.rowsProcessed + i + 1, plan, defaultCountry));
       const { phones, emails } = keysOf(prepared);
-      const lookups = await loadContactLookups(deps.readPool ?? tx, batch.tenantId, phones, emails, now);
+      const lookups = await loadContactLookups(tx, batch.tenantId, phones, emails, now);
       // Claims are per chunk; earlier chunks are seen through the contacts they wrote (last_import_batch_id).
       const decisions = decideContactRows(prepared, lookups, { batchId: batch.id, defaultCountry, claimed: new ClaimedKeys() });
       const placedDecisions: PlacedDecision[] = decisions.map((d, i) => ({ ...d, ...placed(records, i) }));

@@ -50,12 +50,7 @@ function toExisting(row: z.infer<typeof contactRow>): ExistingContact {
 /** From this many contacts (or DNC and cooldown entries) on, a tenant's rows are probed key by key. */
 const defaultProbeFrom = 100_000;
 
-/**
- * Everything the decisions need to know about these phones and emails: a size probe, then three reads
- * at once. Pass the pool rather than the chunk's transaction where the driver has one (postgres.js):
- * the transaction has written nothing yet and holds the tenant's import lock, so committed data is what
- * it would see too.
- */
+/** Everything the decisions need to know about these phones and emails, in three queries. */
 export async function loadContactLookups(
   db: Db | Tx,
   tenantId: string,
@@ -89,54 +84,49 @@ export async function loadContactLookups(
   // one before. (No `order by … limit` inside: that invites a walk of another index in that order.)
   // A small tenant: its rows are read through the `tenant_id` index and filtered by the keys, which
   // costs next to nothing when it has few (20,000 probes cost ~90 ms even into an empty index).
-  // The three reads are independent: on a pool (`db` is not a transaction's connection) they run on
-  // three backends at once; on one connection they queue behind each other as before.
-  const active = sql`lifted_at is null and (expires_at is null or expires_at > ${now.toISOString()}::timestamptz)`;
-  const [contactsByPhone, contactsByEmail, compliance] = await Promise.all([
-    queryRows(
-      db,
-      probeContacts
-        ? sql`select c.* from unnest(${phoneList}::text[]) as k(phone)
-                cross join lateral (select ${contactColumns} from contacts
-                                     where tenant_id = ${tenantId} and phone_e164 = k.phone offset 0) c`
-        : sql`select ${contactColumns} from contacts
-               where tenant_id = ${tenantId}
-                 and (phone_e164 = any(${phoneList}::text[]) or (email is not null and lower(email) = any(${emailList}::text[])))`,
-    ),
-    probeContacts && emails.size > 0
-      ? queryRows(
-          db,
-          sql`select c.* from unnest(${emailList}::text[]) as k(email)
-                cross join lateral (select ${contactColumns} from contacts
-                                     where tenant_id = ${tenantId} and email is not null and lower(email) = k.email offset 0) c`,
-        )
-      : Promise.resolve([]),
-    // DNC and cooldowns in one pass over the phones. The longest-lasting active rule speaks for a number
-    // (null = until lifted, sorted first).
-    queryRows<{ phone: string; listed: boolean | null; expires_ms: number | null; reason: string | null }>(
-      db,
-      probeCompliance
-        ? sql`select k.phone, d.listed, (extract(epoch from r.expires_at) * 1000)::float8 as expires_ms, r.reason
-                from unnest(${phoneList}::text[]) as k(phone)
-                left join lateral (select true as listed from do_not_contact where tenant_id = ${tenantId} and phone_e164 = k.phone offset 0) d on true
-                left join lateral (select expires_at, reason from suppression_rules
-                                    where tenant_id = ${tenantId} and phone_e164 = k.phone and ${active} offset 0) r on true
-               where d.listed or r.reason is not null
-               order by r.expires_at desc nulls first`
-        : sql`select phone_e164 as phone, true as listed, null::float8 as expires_ms, null::text as reason
-                from do_not_contact where tenant_id = ${tenantId} and phone_e164 = any(${phoneList}::text[])
-              union all
-              select phone_e164, null, (extract(epoch from expires_at) * 1000)::float8, reason
-                from suppression_rules where tenant_id = ${tenantId} and ${active} and phone_e164 = any(${phoneList}::text[])
-              order by expires_ms desc nulls first`,
-    ),
-  ]);
-  // In id order: the first contact seen for an email is the oldest, which is the one it matches.
-  const found = [...contactsByPhone, ...contactsByEmail].map((raw) => toExisting(contactRow.parse(raw))).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const c of found) {
+  const contacts = await queryRows(
+    db,
+    probeContacts
+      ? sql`select c.* from unnest(${phoneList}::text[]) as k(phone)
+              cross join lateral (select ${contactColumns} from contacts
+                                   where tenant_id = ${tenantId} and phone_e164 = k.phone offset 0) c
+            union all
+            select c.* from unnest(${emailList}::text[]) as k(email)
+              cross join lateral (select ${contactColumns} from contacts
+                                   where tenant_id = ${tenantId} and email is not null and lower(email) = k.email offset 0) c
+            order by id`
+      : sql`select ${contactColumns} from contacts
+             where tenant_id = ${tenantId}
+               and (phone_e164 = any(${phoneList}::text[]) or (email is not null and lower(email) = any(${emailList}::text[])))
+             order by id`,
+  );
+  for (const raw of contacts) {
+    const c = toExisting(contactRow.parse(raw));
     if (phones.has(c.phoneE164)) byPhone.set(c.phoneE164, c);
+    // Ordered by id: the first contact seen for an email is the oldest, which is the one it matches.
     if (c.email !== null && emails.has(c.email) && !byEmail.has(c.email)) byEmail.set(c.email, c);
   }
+
+  // DNC and cooldowns in one pass over the phones. The longest-lasting active rule speaks for a number
+  // (null = until lifted, sorted first).
+  const active = sql`lifted_at is null and (expires_at is null or expires_at > ${now.toISOString()}::timestamptz)`;
+  const compliance = await queryRows<{ phone: string; listed: boolean | null; expires_ms: number | null; reason: string | null }>(
+    db,
+    probeCompliance
+      ? sql`select k.phone, d.listed, (extract(epoch from r.expires_at) * 1000)::float8 as expires_ms, r.reason
+              from unnest(${phoneList}::text[]) as k(phone)
+              left join lateral (select true as listed from do_not_contact where tenant_id = ${tenantId} and phone_e164 = k.phone offset 0) d on true
+              left join lateral (select expires_at, reason from suppression_rules
+                                  where tenant_id = ${tenantId} and phone_e164 = k.phone and ${active} offset 0) r on true
+             where d.listed or r.reason is not null
+             order by r.expires_at desc nulls first`
+      : sql`select phone_e164 as phone, true as listed, null::float8 as expires_ms, null::text as reason
+              from do_not_contact where tenant_id = ${tenantId} and phone_e164 = any(${phoneList}::text[])
+            union all
+            select phone_e164, null, (extract(epoch from expires_at) * 1000)::float8, reason
+              from suppression_rules where tenant_id = ${tenantId} and ${active} and phone_e164 = any(${phoneList}::text[])
+            order by expires_ms desc nulls first`,
+  );
   for (const r of compliance) {
     if (r.listed === true) dnc.add(r.phone);
     if (r.reason !== null && !cooldowns.has(r.phone)) cooldowns.set(r.phone, { expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms), reason: r.reason });

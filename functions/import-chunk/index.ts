@@ -22,11 +22,11 @@ import { processContactChunk, type IngestorDeps } from './contact-import';
 import { loadBatch } from './import-batches';
 import { processUsbizdataChunk } from './usbizdata-ingest';
 
-export type ImportChunkServices = Pick<Services, 'config' | 'database' | 'db' | 'queue' | 'deliveries' | 'blobs' | 'blobUploads' | 'log' | 'now' | 'random'>;
+export type ImportChunkServices = Pick<Services, 'config' | 'db' | 'queue' | 'deliveries' | 'blobs' | 'blobUploads' | 'log' | 'now' | 'random'>;
 
 export function ingestorDeps(services: Omit<ImportChunkServices, 'deliveries' | 'blobUploads'>): IngestorDeps {
   const { db, queue, blobs, log, now, random, config } = services;
-  return { db, queue, blobs, log, now, random, limits: { chunkRows: config.imports.chunkRows }, ...(services.database.kind === 'postgres' ? { readPool: db } : {}) };
+  return { db, queue, blobs, log, now, random, limits: { chunkRows: config.imports.chunkRows } };
 }
 
 export function importChunkRoutes(services: ImportChunkServices): Hono<AppEnv> {

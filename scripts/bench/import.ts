@@ -78,8 +78,6 @@ async function runImport(database: Database, dir: string, file: { path: string; 
     now: () => new Date(),
     random: (n) => new Uint8Array(randomBytes(n)),
     limits: { chunkRows: 10_000 },
-    // As the composition root wires it (functions/import-chunk/index.ts): lookups on the pool on PostgreSQL.
-    ...(database.kind === 'postgres' ? { readPool: db } : {}),
   };
 
   const rssBeforeMb = peakRssMb();
