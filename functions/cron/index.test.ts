@@ -4,7 +4,7 @@ import { queryRows } from '../../db/client';
 import { opsRoutes } from '../api/ops';
 import { stageMessages } from '../shared/queue/outbox';
 import { startQueueHarness, type QueueHarness } from '../shared/queue/test-support/queue-harness';
-import { cronRoutes, runCronTick } from './index';
+import { cronRoutes, embeddedVacuumEveryMs, runCronTick } from './index';
 
 let h: QueueHarness;
 beforeAll(async () => {
@@ -137,5 +137,23 @@ describe('cron tick housekeeping', () => {
     expect(await count(sql`select count(*)::int as n from counters`)).toBe(1);
     expect(await count(sql`select count(*)::int as n from flags`)).toBe(2);
     expect((await runCronTick(h.services)).expiredCounters).toBe(0);
+  });
+
+  it('vacuums the embedded database at most every five minutes, and leaves PostgreSQL to autovacuum', async () => {
+    // Dead versions for the vacuum to remove: a window counted many times, as every send does.
+    await queryRows(h.db(), sql`insert into counters (key, window_start, value, expires_at) values ('rl:busy', now(), 0, now() + interval '1 hour')`);
+    for (let i = 0; i < 20; i++) await queryRows(h.db(), sql`update counters set value = value + 1 where key = 'rl:busy'`);
+    const at = (ms: number) => ({ ...h.services, now: () => new Date(Date.now() + 3_600_000 + ms) });
+    const embedded = h.database.kind === 'pglite';
+    expect((await runCronTick(at(0))).vacuumed).toBe(embedded);
+    expect((await runCronTick(at(embeddedVacuumEveryMs - 1000))).vacuumed).toBe(false);
+    expect((await runCronTick(at(embeddedVacuumEveryMs))).vacuumed).toBe(embedded);
+    if (embedded) {
+      const [stats] = await queryRows<{ dead: number; vacuumed: boolean }>(
+        h.db(),
+        sql`select n_dead_tup::int as dead, last_vacuum is not null as vacuumed from pg_stat_user_tables where relname = 'counters'`,
+      );
+      expect(stats).toEqual({ dead: 0, vacuumed: true });
+    }
   });
 });

@@ -4,7 +4,8 @@
  * - `POST /fn/cron/tick` (signed delivery) and `runCronTick(services)` (the local server's timer; DO's
  *   scheduled trigger, through the DO wrapper): sweeps the outbox, prunes expired counters, wakes idle
  *   senders, sends 1:1 replies whose inline send died and, when a route runs on the sandbox, posts its due status callbacks to the signed webhooks
- *   (`deliverDueCallbacks`, the sandbox's stand-in for a provider calling back). Idempotent and cheap: a tick that
+ *   (`deliverDueCallbacks`, the sandbox's stand-in for a provider calling back), and on PGlite vacuums the
+ *   database every five minutes (`vacuumEmbedded`). Idempotent and cheap: a tick that
  *   finds nothing does one indexed query, and two overlapping ticks publish a row twice at worst,
  *   which its dedupe id turns into one delivery.
  * - `POST /fn/cron/scheduled`: DO's scheduled trigger (see do-adapter.ts `scheduledInvocation`).
@@ -42,6 +43,7 @@ export async function runCronTick(
   sendersWoken: number;
   replies: Awaited<ReturnType<typeof sweepConversationReplies>> | null;
   sandboxCallbacks: DeliverOutcome | null;
+  vacuumed: boolean;
 }> {
   const outbox = await sweepOutbox(services.db, services.queue, { olderThanSeconds: sweepAfterSeconds, log: services.log, now: services.now });
   if (outbox.published > 0 || outbox.failed > 0) services.log.info('cron tick: outbox swept', { ...outbox });
@@ -55,7 +57,32 @@ export async function runCronTick(
   // The sandbox's "provider calling back": signed callbacks to /api/webhooks/*, like the real ones.
   const sandboxCallbacks = (await services.sms?.sandbox?.deliverDueCallbacks()) ?? null;
   if (sandboxCallbacks !== null && (sandboxCallbacks.delivered > 0 || sandboxCallbacks.failed > 0)) services.log.info('cron tick: sandbox status callbacks posted', { ...sandboxCallbacks });
-  return { ok: true, outbox, expiredCounters, sendersWoken, replies, sandboxCallbacks };
+  const vacuumed = await vacuumEmbedded(services);
+  return { ok: true, outbox, expiredCounters, sendersWoken, replies, sandboxCallbacks, vacuumed };
+}
+
+/** How often the embedded database is vacuumed (see `vacuumEmbedded`). */
+export const embeddedVacuumEveryMs = 5 * 60_000;
+const lastVacuum = new WeakMap<object, number>();
+
+/**
+ * PGlite runs single-user, so nothing vacuums it: every send leaves dead job versions and index entries
+ * behind (three updates a job), and the planner keeps the statistics of the table as it was before a big
+ * enqueue or import. A long campaign then slowed down batch by batch. This does autovacuum's work here,
+ * at most every five minutes: `VACUUM (ANALYZE)` of the whole database, which skips pages that have not
+ * changed since the last one (seconds once after a million-row import, tens of milliseconds after).
+ * PostgreSQL has autovacuum and is left to it.
+ */
+async function vacuumEmbedded(services: QueueServices): Promise<boolean> {
+  if (services.database.kind !== 'pglite') return false;
+  const now = services.now().getTime();
+  const last = lastVacuum.get(services.database);
+  if (last !== undefined && now - last < embeddedVacuumEveryMs) return false;
+  lastVacuum.set(services.database, now);
+  const started = performance.now();
+  await services.db.execute(sql`vacuum (analyze)`);
+  services.log.info('cron tick: embedded database vacuumed', { ms: Math.round(performance.now() - started) });
+  return true;
 }
 
 /**
