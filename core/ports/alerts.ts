@@ -4,8 +4,9 @@
  *
  * Two seams:
  * - `AlertChannel`: one way out, an adapter per vendor: a webhook URL (POST JSON), email (through the
- *   Mailer port), and the log (the embedded default, always on). Chosen once at the composition root
- *   from config (`ALERT_WEBHOOK_URL`, `ALERT_EMAIL_TO`); functions/shared/alerts/.
+ *   Mailer port), and the log (the embedded default, always on). The operator's are chosen once at the
+ *   composition root from config (`ALERT_WEBHOOK_URL`, `ALERT_EMAIL_TO`); a tenant's own webhook and
+ *   address (its admin sets them with the budget) are read at each raise; functions/shared/alerts/.
  * - `Alerts`: what callers use. `raise` de-duplicates before delivering: each alert carries the key of
  *   the window it speaks for (core/alerts/alert.ts), and the first raise of a key in its window wins an
  *   atomic `setIfAbsent` on the Counters port, so parallel senders that see the same cap deliver one
@@ -17,7 +18,8 @@
  */
 import type { Alert } from '../alerts/alert';
 
-export type AlertChannelKind = 'log' | 'webhook' | 'email';
+/** The operator's channels (`log`, `webhook`, `email`, from config) and a tenant's own (`tenant_…`, set by its admin). */
+export type AlertChannelKind = 'log' | 'webhook' | 'email' | 'tenant_webhook' | 'tenant_email';
 
 export interface AlertChannel {
   readonly kind: AlertChannelKind;

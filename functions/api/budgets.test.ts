@@ -3,6 +3,7 @@ import { senderLanes } from '../../core/queue/send-batch-message';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, contacts, costs, outbox, sendJobs, tenants } from '../../db/schema/index';
 import { testId } from '../../db/testing';
+import { startAlertReceiver } from '../shared/alerts/test-support/alert-receiver';
 import { startApiHarness, type ApiHarness } from './testing/api-harness';
 
 let h: ApiHarness;
@@ -20,6 +21,8 @@ type Budget = {
   perMinute: number | null;
   perNumberPerMinute: number | null;
   alertAtPercent: number;
+  alertWebhookOrigin: string | null;
+  alertEmail: string | null;
   spent: { todayMicros: number; thisMonthMicros: number };
   paused: { paused: boolean; since: string | null };
 };
@@ -78,6 +81,46 @@ describe('budget', () => {
     expect((await h.request(`/api/tenants/${tenant.id}/budget`, { as: staff })).status).toBe(200);
     expect((await h.request(`/api/tenants/${tenant.id}/budget`, { json: { dailyMicros: 1, monthlyMicros: 1 }, as: staff })).status).toBe(403);
     expect((await h.request(`/api/tenants/${tenant.id}/pause`, { method: 'POST', as: staff })).status).toBe(403);
+  });
+});
+
+describe("a tenant's own alert destinations", () => {
+  it('are set with the budget, shown by origin only, validated, and get the tenant’s alerts beside the operator’s', async () => {
+    const receiver = await startAlertReceiver();
+    try {
+      const { tenant, session } = await adminOf();
+      const hook = `${receiver.url}/hooks/T0123/secret-part`;
+      const budget = { dailyMicros: 5_000_000, monthlyMicros: 100_000_000 };
+      for (const json of [{ ...budget, alertWebhookUrl: 'ftp://example.com/x' }, { ...budget, alertWebhookUrl: 'not a url' }, { ...budget, alertEmail: 'ops@' }]) {
+        const refused = await h.request(`/api/tenants/${tenant.id}/budget`, { json, as: session });
+        expect(refused.status).toBe(400);
+      }
+      const set = (await (await h.request(`/api/tenants/${tenant.id}/budget`, { json: { ...budget, alertWebhookUrl: hook, alertEmail: 'Ops@Acme.example' }, as: session })).json()) as Budget;
+      expect(set).toMatchObject({ alertWebhookOrigin: new URL(receiver.url).origin, alertEmail: 'ops@acme.example' });
+      expect(JSON.stringify(set)).not.toContain('secret-part');
+      // Saving the budget again without them keeps them.
+      const kept = (await (await h.request(`/api/tenants/${tenant.id}/budget`, { json: budget, as: session })).json()) as Budget;
+      expect(kept).toMatchObject({ alertWebhookOrigin: new URL(receiver.url).origin, alertEmail: 'ops@acme.example' });
+      const [audit] = await h.db.select().from(auditLog).where(and(eq(auditLog.tenantId, tenant.id), eq(auditLog.action, 'budget.set'))).limit(1);
+      expect(JSON.stringify(audit?.details)).not.toContain('secret-part');
+
+      // A pause alerts the tenant's webhook and address (the operator's log gets it as always).
+      expect((await h.request(`/api/tenants/${tenant.id}/pause`, { json: { reason: 'checking' }, as: session })).status).toBe(200);
+      expect(receiver.received.map((r) => r.path)).toEqual(['/hooks/T0123/secret-part']);
+      expect(receiver.received[0]?.body).toMatchObject({ type: 'revenue_reactor.alert', alert: { kind: 'tenant_paused', tenantId: tenant.id } });
+      expect(h.mailbox.messages().filter((m) => m.to === 'ops@acme.example').map((m) => m.subject)).toEqual([expect.stringMatching(/^\[Alert\] /)]);
+
+      // Removed (null): the next alert goes to the operator's channels only.
+      const removed = (await (await h.request(`/api/tenants/${tenant.id}/budget`, { json: { ...budget, alertWebhookUrl: null, alertEmail: null }, as: session })).json()) as Budget;
+      expect(removed).toMatchObject({ alertWebhookOrigin: null, alertEmail: null });
+      await h.request(`/api/tenants/${tenant.id}/resume`, { method: 'POST', as: session });
+      h.advance(1000);
+      expect((await h.request(`/api/tenants/${tenant.id}/pause`, { method: 'POST', as: session })).status).toBe(200);
+      expect(receiver.received).toHaveLength(1);
+      expect(h.mailbox.messages().filter((m) => m.to === 'ops@acme.example')).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

@@ -5,8 +5,10 @@
  * - `GET /tenants/:id/budget` (anyone in the tenant: staff see what is left before they queue) →
  *   `{configured, dailyMicros, monthlyMicros, perMinute, perNumberPerMinute, alertAtPercent, spent:{…},
  *   paused:{paused, since, reason}}`; the amounts are null while no budget is set (no cap).
- * - `POST /tenants/:id/budget {dailyMicros, monthlyMicros, perMinute?, perNumberPerMinute?, alertAtPercent?}`
- *   (admin) → the same. Omitted optional fields keep their current value; null clears a rate cap.
+ * - `POST /tenants/:id/budget {dailyMicros, monthlyMicros, perMinute?, perNumberPerMinute?, alertAtPercent?,
+ *   alertWebhookUrl?, alertEmail?}` (admin) → the same. Omitted optional fields keep their current
+ *   value; null clears a rate cap or removes an alert destination. The view shows the tenant's alert
+ *   webhook by its origin only (`alertWebhookOrigin`).
  * - `POST /tenants/:id/pause {reason?}` / `resume` (admin) → `{paused, since, reason}`. Pause sets
  *   `tenants.paused_at`: no provider call is made for the tenant from the sender's next gate check
  *   (every claim reads it). Resume clears it and wakes the sender. Repeating either changes nothing.
@@ -37,11 +39,20 @@ const budgetSchema = z.strictObject({
   perMinute: rate.optional(),
   perNumberPerMinute: rate.optional(),
   alertAtPercent: z.number().int().min(1).max(100).optional(),
+  // The tenant's own alert destinations, besides the operator's. The URL is a secret (like a chat
+  // webhook): written here, never read back whole; omitted keeps it, null removes it.
+  alertWebhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).nullable().optional(),
+  alertEmail: z.email({ error: 'must be an email address' }).max(254).transform((e) => e.toLowerCase()).nullable().optional(),
 });
 const pauseSchema = z.strictObject({ reason: z.string().trim().min(1).max(200).optional() });
 
 type TenantRow = typeof tenants.$inferSelect;
 type BudgetRow = typeof budgets.$inferSelect;
+
+/** Only a webhook's origin is ever shown (the full URL is its credential). */
+function webhookOrigin(url: string | null): string | null {
+  return url === null ? null : new URL(url).origin;
+}
 
 function pauseView(t: Pick<TenantRow, 'pausedAt' | 'pausedReason'>) {
   return { paused: t.pausedAt !== null, since: t.pausedAt?.toISOString() ?? null, reason: t.pausedReason };
@@ -67,6 +78,8 @@ export function budgetsRoutes(services: AreaServices, broadcaster: BroadcasterDe
       perMinute: row?.perMinute ?? null,
       perNumberPerMinute: row?.perNumberPerMinute ?? null,
       alertAtPercent: row?.alertAtPercent ?? 80,
+      alertWebhookOrigin: webhookOrigin(tenant.alertWebhookUrl),
+      alertEmail: tenant.alertEmail,
       timezone: tenant.timezone,
       spent: { todayMicros: spend.todayMicros, thisMonthMicros: spend.thisMonthMicros, dayEndsAt: spend.dayEndsAt.toISOString(), monthEndsAt: spend.monthEndsAt.toISOString() },
       paused: pauseView(tenant),
@@ -107,7 +120,27 @@ export function budgetsRoutes(services: AreaServices, broadcaster: BroadcasterDe
             .returning();
           if (saved === undefined) throw new Error('budget upsert returned nothing');
           const { updatedAt: _u, updatedBy: _b, ...changed } = values;
-          return { result: saved, target: { type: 'tenant', id: scope.tenantId }, details: { before: before ? { dailyMicros: before.dailyMicros, monthlyMicros: before.monthlyMicros, perMinute: before.perMinute, perNumberPerMinute: before.perNumberPerMinute, alertAtPercent: before.alertAtPercent } : null, after: changed } };
+          const destinations = {
+            ...(input.alertWebhookUrl === undefined ? {} : { alertWebhookUrl: input.alertWebhookUrl }),
+            ...(input.alertEmail === undefined ? {} : { alertEmail: input.alertEmail }),
+          };
+          // Read through the transaction: on PGlite a read beside it would wait for its commit.
+          const [tenantBefore] = await outer.select().from(tenants).where(eq(tenants.id, scope.tenantId)).for('update');
+          if (tenantBefore === undefined) throw new DomainError('not_found', 'No such tenant.');
+          if (Object.keys(destinations).length > 0) await outer.update(tenants).set({ ...destinations, updatedAt: now }).where(eq(tenants.id, scope.tenantId));
+          const alertsAfter = {
+            alertWebhookOrigin: webhookOrigin(input.alertWebhookUrl === undefined ? tenantBefore.alertWebhookUrl : input.alertWebhookUrl),
+            alertEmail: input.alertEmail === undefined ? tenantBefore.alertEmail : input.alertEmail,
+          };
+          return {
+            result: saved,
+            target: { type: 'tenant', id: scope.tenantId },
+            details: {
+              before: before ? { dailyMicros: before.dailyMicros, monthlyMicros: before.monthlyMicros, perMinute: before.perMinute, perNumberPerMinute: before.perNumberPerMinute, alertAtPercent: before.alertAtPercent } : null,
+              after: changed,
+              alerts: { before: { alertWebhookOrigin: webhookOrigin(tenantBefore.alertWebhookUrl), alertEmail: tenantBefore.alertEmail }, after: alertsAfter },
+            },
+          };
         },
         { within: outer },
       ),

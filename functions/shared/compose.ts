@@ -78,7 +78,7 @@ export async function buildRuntime(config: Config, options: BuildOptions = {}): 
       random,
       ...mail,
       counters,
-      ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters, fetch: options.fetch }),
+      ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters, fetch: options.fetch, db: database.db }),
       ...createSms(config, { db: database.db, log, now, random, fetch: options.fetch }),
       ...(await createBlobStore(config.blobs, { publicUrl: config.publicUrl, now })),
       relay,

@@ -1,11 +1,13 @@
 /**
  * The Broadcaster's admin in a real browser against the real stack (`npm start` as a child process,
- * the sandbox provider): set a rate cap on the budget page, write a template (live encoding and parts,
+ * the sandbox provider): set a rate cap and the tenant's own alert destinations on the budget page, write a template (live encoding and parts,
  * the smart-encoding fix), create a campaign from it, queue it, pause and resume it — each step checked
  * in the page and through the API — see a refused action roll back, and pull the tenant kill switch
  * (the indicator shows on every page). Screenshots land in test-results/e2e/.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -17,9 +19,21 @@ import { ensureWebBuilt, launchBrowser, requireChromium, screenshotPath, type Br
 let stack: SpawnedStack | undefined;
 let browser: Browser | undefined;
 let dataDir: string;
+// The tenant's own alert webhook: a receiver on loopback that keeps what the stack posts to it.
+let hook: Server | undefined;
+const hooked: { alert?: { kind?: string; tenantId?: string } }[] = [];
 
 beforeAll(async () => {
   requireChromium();
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      hooked.push(JSON.parse(body) as (typeof hooked)[number]);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook?.listen(0, '127.0.0.1', resolve));
   await ensureWebBuilt();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'reactor-e2e-campaigns-'));
   stack = await spawnStack({ dataDir, env: { REACTOR_ENV: 'local', SEED_ADMIN_EMAIL: 'admin@reactor.local', DATABASE_URL: '' } });
@@ -29,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+  await new Promise((resolve) => (hook ? hook.close(resolve) : resolve(undefined)));
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -106,10 +121,21 @@ describe('campaigns in the browser', () => {
     expect(await page.getByTestId('save-budget').isDisabled()).toBe(true);
     await page.getByLabel('Daily cap').fill('12.50');
     await page.getByLabel('Messages a minute').fill('1');
+    // The tenant's own alert destinations; the webhook URL is a secret, shown back by origin only.
+    if (!hook) throw new Error('no webhook receiver');
+    const hookOrigin = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
+    await page.getByLabel('Alert email').fill('Ops@Example');
+    await page.getByTestId('budget-form').getByText('Not an email address').waitFor();
+    await page.getByLabel('Alert email').fill('Ops@Example.com');
+    await page.getByLabel('Alert webhook').fill(`${hookOrigin}/hooks/s3cret-token`);
     await page.getByTestId('save-budget').click();
     await page.getByTestId('toast').getByText('Budget saved: $12.50 a day').waitFor();
-    const budget = await apiGet<{ dailyMicros: number; monthlyMicros: number; perMinute: number }>(session, `/api/tenants/${me.tenant.id}/budget`);
-    expect(budget).toMatchObject({ dailyMicros: 12_500_000, monthlyMicros: 1_000_000_000, perMinute: 1 });
+    const budget = await apiGet<{ dailyMicros: number; monthlyMicros: number; perMinute: number; alertEmail: string | null; alertWebhookOrigin: string | null }>(session, `/api/tenants/${me.tenant.id}/budget`);
+    expect(budget).toMatchObject({ dailyMicros: 12_500_000, monthlyMicros: 1_000_000_000, perMinute: 1, alertEmail: 'ops@example.com', alertWebhookOrigin: hookOrigin });
+    expect(JSON.stringify(budget)).not.toContain('s3cret-token');
+    expect(await page.getByLabel('Alert webhook').inputValue()).toBe('');
+    await page.getByText('Saved; type a new URL to replace it').waitFor();
+    await page.screenshot({ path: await screenshotPath('campaigns-0-budget'), fullPage: true });
 
     // Template: a curly apostrophe makes it UCS-2; the smart-encoding fix brings it back to GSM-7.
     await nav.getByRole('link', { name: 'Templates' }).click();
@@ -220,6 +246,8 @@ describe('campaigns in the browser', () => {
     await page.getByTestId('pause-indicator').waitFor();
     await page.getByTestId('toast').getByText('All sending paused.', { exact: false }).waitFor();
     expect(await apiGet<{ paused: boolean; reason: string }>(session, `/api/tenants/${me.tenant.id}/pause`)).toMatchObject({ paused: true, reason: 'checking the numbers' });
+    // The pause alert reached the tenant's own webhook.
+    await expect.poll(() => hooked.find((m) => m.alert?.kind === 'tenant_paused')?.alert?.tenantId, { timeout: 10_000 }).toBe(me.tenant.id);
     await page.screenshot({ path: await screenshotPath('campaigns-6-budget-paused'), fullPage: true });
     await nav.getByRole('link', { name: 'Imports' }).click();
     await page.getByTestId('pause-indicator').waitFor();

@@ -89,7 +89,7 @@ async function build(database: Database, dataDir: string, options: { env?: Recor
     ...mail,
     ...(await createBlobStore(config.blobs, { publicUrl: config.publicUrl, now })),
     counters,
-    ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters }),
+    ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters, db: database.db }),
     ...createSms(config, { db: database.db, log, now, random: (length) => new Uint8Array(randomBytes(length)) }),
   };
   const app = buildFunctionApp('api', services);

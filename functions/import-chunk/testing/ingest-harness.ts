@@ -80,7 +80,7 @@ export async function startIngestHarness(options: { env?: Record<string, string>
     ...mail,
     ...(await createBlobStore(config.blobs, { publicUrl: url, now })),
     counters,
-    ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters }),
+    ...createAlerts(config.alerts, { log, mailer: mail.mailer, counters, db: database.db }),
     ...createSms(config, { db: database.db, log, now, random: (length) => new Uint8Array(randomBytes(length)) }),
   };
   apps.set('api', buildFunctionApp('api', services));

@@ -14,10 +14,10 @@ export function alertMailText(alert: Alert): string {
   return `${text}\n\n${JSON.stringify({ kind: rest.kind, tenantId: rest.tenantId, raisedAt: rest.raisedAt, ...('campaignId' in rest ? { campaignId: rest.campaignId } : {}), details: rest.details }, null, 2)}\n`;
 }
 
-export function createEmailAlertChannel(options: { mailer: Mailer; to: readonly string[]; log: Logger }): AlertChannel {
+export function createEmailAlertChannel(options: { mailer: Mailer; to: readonly string[]; log: Logger; kind?: 'email' | 'tenant_email' }): AlertChannel {
   if (options.to.length === 0) throw new Error('the email alert channel needs at least one address');
   return {
-    kind: 'email',
+    kind: options.kind ?? 'email',
     async deliver(alert) {
       const subject = `[${alert.severity === 'critical' ? 'Alert' : 'Warning'}] ${alert.title}`;
       let firstError: unknown;

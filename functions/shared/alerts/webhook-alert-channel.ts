@@ -20,12 +20,12 @@ export const webhookAlertChannelConfigSchema = z.strictObject({
 });
 export type WebhookAlertChannelConfig = z.input<typeof webhookAlertChannelConfigSchema>;
 
-export function createWebhookAlertChannel(config: WebhookAlertChannelConfig, options: { fetch?: typeof fetch } = {}): AlertChannel {
+export function createWebhookAlertChannel(config: WebhookAlertChannelConfig, options: { fetch?: typeof fetch; kind?: 'webhook' | 'tenant_webhook' } = {}): AlertChannel {
   const { url, timeoutMs } = webhookAlertChannelConfigSchema.parse(config);
   const doFetch = options.fetch ?? fetch;
   const origin = new URL(url).origin;
   return {
-    kind: 'webhook',
+    kind: options.kind ?? 'webhook',
     async deliver(alert) {
       let response: Response;
       try {

@@ -21,13 +21,18 @@ type Budget = {
   perMinute: number | null;
   perNumberPerMinute: number | null;
   alertAtPercent: number;
+  /** The tenant's own alert webhook, by origin only (the full URL is its secret). */
+  alertWebhookOrigin: string | null;
+  alertEmail: string | null;
   timezone: string;
   spent: { todayMicros: number; thisMonthMicros: number; dayEndsAt: string; monthEndsAt: string };
   paused: PauseState;
   updatedAt: string | null;
 };
 
-type Form = { daily: string; monthly: string; perMinute: string; perNumberPerMinute: string; alertAtPercent: string };
+/** `alertWebhook` is write-only: empty keeps the saved one, a URL replaces it, `removeWebhook` drops it. */
+type Form = { daily: string; monthly: string; perMinute: string; perNumberPerMinute: string; alertAtPercent: string; alertEmail: string; alertWebhook: string; removeWebhook: boolean };
+type TextKey = Exclude<keyof Form, 'removeWebhook'>;
 
 function message(error: unknown): string {
   return error instanceof ApiError ? error.message : 'Something went wrong. Try again.';
@@ -44,7 +49,24 @@ function formOf(b: Budget): Form {
     perMinute: b.perMinute?.toString() ?? '',
     perNumberPerMinute: b.perNumberPerMinute?.toString() ?? '',
     alertAtPercent: String(b.alertAtPercent),
+    alertEmail: b.alertEmail ?? '',
+    alertWebhook: '',
+    removeWebhook: false,
   };
+}
+
+function emailError(text: string): string | undefined {
+  return text.trim() === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text.trim()) ? undefined : 'Not an email address';
+}
+
+function webhookError(text: string): string | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    const url = new URL(text.trim());
+    return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'An http(s) URL';
+  } catch {
+    return 'Not a URL';
+  }
 }
 
 const amountProblems = { empty: 'Required', malformed: 'Not an amount', too_precise: 'At most 6 decimals', too_large: 'Too large' } as const;
@@ -111,6 +133,8 @@ export function BudgetPage(props: { me: Me }) {
     perMinute: countError(form.perMinute, true, 1_000_000),
     perNumberPerMinute: countError(form.perNumberPerMinute, true, 1_000_000),
     alertAtPercent: countError(form.alertAtPercent, false, 100),
+    alertEmail: emailError(form.alertEmail),
+    alertWebhook: form.removeWebhook ? undefined : webhookError(form.alertWebhook),
   };
   const invalid = errors !== undefined && Object.values(errors).some((e) => e !== undefined);
   const dirty = budget !== undefined && form !== undefined && JSON.stringify(formOf(budget)) !== JSON.stringify(form);
@@ -121,16 +145,20 @@ export function BudgetPage(props: { me: Me }) {
     const daily = parseDollars(form.daily);
     const monthly = parseDollars(form.monthly);
     if (!daily.ok || !monthly.ok) return;
-    const body = {
+    const body: { dailyMicros: number; monthlyMicros: number; perMinute: number | null; perNumberPerMinute: number | null; alertAtPercent: number; alertEmail: string | null; alertWebhookUrl?: string | null } = {
       dailyMicros: daily.micros,
       monthlyMicros: monthly.micros,
       perMinute: form.perMinute.trim() === '' ? null : Number(form.perMinute),
       perNumberPerMinute: form.perNumberPerMinute.trim() === '' ? null : Number(form.perNumberPerMinute),
       alertAtPercent: Number(form.alertAtPercent),
+      alertEmail: form.alertEmail.trim() === '' ? null : form.alertEmail.trim(),
+      ...(form.removeWebhook ? { alertWebhookUrl: null } : form.alertWebhook.trim() !== '' ? { alertWebhookUrl: form.alertWebhook.trim() } : {}),
     };
     // Optimistic: the form already shows the new values; the bars follow at once.
     const before = budget;
-    setBudget({ ...budget, ...body, configured: true });
+    const { alertWebhookUrl, ...shown } = body;
+    const webhookOrigin = alertWebhookUrl === undefined ? budget.alertWebhookOrigin : alertWebhookUrl === null ? null : new URL(alertWebhookUrl).origin;
+    setBudget({ ...budget, ...shown, alertWebhookOrigin: webhookOrigin, configured: true });
     try {
       const saved = await api<Budget>('POST', `/api/tenants/${tenantId}/budget`, body);
       setBudget(saved);
@@ -157,14 +185,14 @@ export function BudgetPage(props: { me: Me }) {
     }
   };
 
-  const field = (key: keyof Form, label: string, options: { prefix?: string; suffix?: string; placeholder?: string; hint?: string }) => (
+  const field = (key: TextKey, label: string, options: { prefix?: string; suffix?: string; placeholder?: string; hint?: string; inputMode?: 'decimal' | 'email' | 'url' }) => (
     <label class="field">
       <span>{label}</span>
       <span class={`affix${errors?.[key] ? ' affix-bad' : ''}`}>
         {options.prefix && <span class="affix-text">{options.prefix}</span>}
         <input
           value={form?.[key] ?? ''}
-          inputMode="decimal"
+          inputMode={options.inputMode ?? 'decimal'}
           placeholder={options.placeholder}
           disabled={!isAdmin || !form}
           aria-label={label}
@@ -237,6 +265,25 @@ export function BudgetPage(props: { me: Me }) {
             {field('perMinute', 'Messages a minute', { placeholder: 'no limit', hint: 'Whole organisation' })}
             {field('perNumberPerMinute', 'Per number a minute', { placeholder: 'no limit', hint: 'Each sending number' })}
           </div>
+          <h3 class="h2 section-title">Where your alerts go</h3>
+          <p class="muted small section-note">Near and at a cap, pauses, error spikes, auto-paused campaigns: once per window, besides the operator’s channels.</p>
+          <div class="field-grid field-grid-alerts">
+            {field('alertEmail', 'Alert email', { placeholder: 'ops@example.com', hint: 'One address (a list address works)', inputMode: 'email' })}
+            {field('alertWebhook', 'Alert webhook', {
+              placeholder: budget?.alertWebhookOrigin ? `set: ${budget.alertWebhookOrigin}/…` : 'https://hooks.slack.com/…',
+              hint: budget?.alertWebhookOrigin ? 'Saved; type a new URL to replace it' : 'A Slack-style incoming webhook, or any JSON receiver',
+              inputMode: 'url',
+            })}
+          </div>
+          {isAdmin && budget?.alertWebhookOrigin && (
+            <label class="check small">
+              <input type="checkbox" checked={form?.removeWebhook ?? false} onChange={(e) => {
+                const checked = e.currentTarget.checked;
+                setForm((f) => f && { ...f, removeWebhook: checked });
+              }} data-testid="remove-webhook" />
+              Remove the saved webhook ({budget.alertWebhookOrigin})
+            </label>
+          )}
           {isAdmin ? (
             <div class="form-actions">
               <button type="submit" class="primary" disabled={!dirty || invalid} data-testid="save-budget">
