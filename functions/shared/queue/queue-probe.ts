@@ -81,6 +81,8 @@ export type QueueProbeStatus = {
   steps: number;
   handled: number;
   redeliveries: number;
+  /** The chain's outbox rows not yet marked published: a crash between publish and mark leaves one for the cron sweep. */
+  unpublished: number;
   done: boolean;
   startedAt: string;
   finishedAt: string | null;
@@ -93,6 +95,7 @@ const statusRow = z.object({
   finished_at: z.coerce.date().nullable(),
   handled: z.number().int(),
   redeliveries: z.number().int(),
+  unpublished: z.number().int(),
 });
 
 export async function readQueueProbe(db: Db, probeId: string): Promise<QueueProbeStatus | undefined> {
@@ -100,7 +103,9 @@ export async function readQueueProbe(db: Db, probeId: string): Promise<QueueProb
     db,
     sql`select p.id, p.steps, p.created_at, p.finished_at,
                count(s.step)::int as handled,
-               coalesce(sum(s.deliveries - 1), 0)::int as redeliveries
+               coalesce(sum(s.deliveries - 1), 0)::int as redeliveries,
+               (select count(*) from outbox o
+                 where o.status = 'pending' and o.dedupe_id like ${`probe:${probeId}:%`})::int as unpublished
           from queue_probes p
           left join queue_probe_steps s on s.probe_id = p.id
          where p.id = ${probeId}
@@ -113,6 +118,7 @@ export async function readQueueProbe(db: Db, probeId: string): Promise<QueueProb
     steps: row.steps,
     handled: row.handled,
     redeliveries: row.redeliveries,
+    unpublished: row.unpublished,
     done: row.handled === row.steps,
     startedAt: row.created_at.toISOString(),
     finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
