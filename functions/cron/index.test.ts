@@ -143,17 +143,17 @@ describe('cron tick housekeeping', () => {
     // Dead versions for the vacuum to remove: a window counted many times, as every send does.
     await queryRows(h.db(), sql`insert into counters (key, window_start, value, expires_at) values ('rl:busy', now(), 0, now() + interval '1 hour')`);
     for (let i = 0; i < 20; i++) await queryRows(h.db(), sql`update counters set value = value + 1 where key = 'rl:busy'`);
+    // Counted by the vacuum itself, which reports at once. (n_dead_tup is not a witness: the updates'
+    // own statistics are flushed at most once a second and can land after the vacuum reset them.)
+    const vacuums = () => count(sql`select vacuum_count::int as n from pg_stat_user_tables where relname = 'counters'`);
     const at = (ms: number) => ({ ...h.services, now: () => new Date(Date.now() + 3_600_000 + ms) });
     const embedded = h.database.kind === 'pglite';
+    const before = (await vacuums()) ?? 0;
     expect((await runCronTick(at(0))).vacuumed).toBe(embedded);
+    expect(await vacuums()).toBe(before + (embedded ? 1 : 0));
     expect((await runCronTick(at(embeddedVacuumEveryMs - 1000))).vacuumed).toBe(false);
+    expect(await vacuums()).toBe(before + (embedded ? 1 : 0));
     expect((await runCronTick(at(embeddedVacuumEveryMs))).vacuumed).toBe(embedded);
-    if (embedded) {
-      const [stats] = await queryRows<{ dead: number; vacuumed: boolean }>(
-        h.db(),
-        sql`select n_dead_tup::int as dead, last_vacuum is not null as vacuumed from pg_stat_user_tables where relname = 'counters'`,
-      );
-      expect(stats).toEqual({ dead: 0, vacuumed: true });
-    }
+    expect(await vacuums()).toBe(before + (embedded ? 2 : 0));
   });
 });
