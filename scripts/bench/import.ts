@@ -1,5 +1,5 @@
 /**
- * `npm run bench:import [-- --rows N --pglite-rows M --skip-pg --skip-pglite]`: the Ingestor's speed.
+ * `npm run bench:import [-- --rows N --pglite-rows M --heap-mb H --skip-pg --skip-pglite]`: the Ingestor's speed.
  *
  * 1. PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; a throw-away
  *    database is created and dropped): a seeded N-row contacts CSV (default 1,000,000) through
@@ -12,10 +12,14 @@
  *      tenant), with the cheapest normalization SQL can do. It prints our time / baseline.
  * 2. PGlite (the embedded default, in memory): an M-row file (default 100,000), dry-run and commit.
  *
- * Peak RSS is the process's maximum resident set (getrusage), read before the dry-run and after each
- * phase. V8 grows its heap lazily on a big machine; to see the import inside a memory-limited function
- * run it as `NODE_OPTIONS=--max-old-space-size=192 npm run bench:import`. The chunk chain is driven
- * in-process (the queue hop itself costs ~7 ms locally: `npm run bench:relay`).
+ * Each import runs in a child process of its own (this script again, `--child`), so its peak RSS
+ * (getrusage: the process's maximum resident set, read before the dry-run and after each phase) is the
+ * import's and not the generator's or the baseline's. The child's heap is sized as Node sizes it in the
+ * function's container (`--heap-mb`, default 128: Node gives V8 a quarter of the cgroup's memory, and
+ * the dry-run runs in `api`, 512 MB in project.yml; the commit's `import-chunk` has twice that). On a
+ * big machine V8's own default lets garbage pile up to several times the live set before a full
+ * collection (~50 MB live at 1,000,000 rows, a 200 MB heap); `--heap-mb 0` shows that. The chunk chain is
+ * driven in-process (the queue hop itself costs ~7 ms locally: `npm run bench:relay`).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +27,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { newId } from '../../core/ids';
 import { migrateDatabase, openDatabase, queryRows, type Database } from '../../db/client';
 import { doNotContact, suppressionRules } from '../../db/schema/index';
@@ -34,10 +39,10 @@ import { commitContactImport, dryRunContactImport, processContactChunk, type Ing
 import { loadBatch } from '../../functions/import-chunk/import-batches';
 import { generateContactsCsv } from './generate-contacts';
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: number, min = 1000, max = 5_000_000): number {
   const i = process.argv.indexOf(name);
   const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(n) || n < 1000 || n > 5_000_000) throw new Error(`${name} must be an integer from 1000 to 5000000`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 
@@ -45,7 +50,54 @@ const flag = (name: string) => process.argv.includes(name);
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
-type Figures = { rows: number; fileMb: number; dryRunMs: number; commitMs: number; counts: Record<string, number>; rssBeforeMb: number; rssAfterDryRunMb: number; rssAfterCommitMb: number };
+const figuresSchema = z.object({
+  rows: z.number(),
+  fileMb: z.number(),
+  dryRunMs: z.number(),
+  commitMs: z.number(),
+  counts: z.record(z.string(), z.number()),
+  rssBeforeMb: z.number(),
+  rssAfterDryRunMb: z.number(),
+  rssAfterCommitMb: z.number(),
+});
+type Figures = z.infer<typeof figuresSchema>;
+const fileSchema = z.object({ path: z.string(), rows: z.number(), bytes: z.number() });
+const childSchema = z.object({
+  target: z.discriminatedUnion('kind', [z.object({ kind: z.literal('postgres'), url: z.string() }), z.object({ kind: z.literal('pglite'), dir: z.string() })]),
+  dir: z.string(),
+  file: fileSchema,
+  label: z.string(),
+});
+type ChildJob = z.infer<typeof childSchema>;
+const figuresMark = 'bench-import-figures ';
+
+/** The child's side: open the database (migrating an in-memory PGlite), import, print the figures. */
+async function child(job: ChildJob): Promise<void> {
+  const database = await openDatabase(job.target.kind === 'postgres' ? { kind: 'postgres', url: job.target.url, max: 2 } : job.target);
+  try {
+    if (job.target.kind === 'pglite') await migrateDatabase(database);
+    const figures = await runImport(database, job.dir, job.file, job.label);
+    console.log(figuresMark + JSON.stringify(figures));
+  } finally {
+    await database.close();
+  }
+}
+
+/** Runs one import in a fresh process (the same loader flags: under tsx, its own), its heap capped at `heapMb` (0: V8's default). */
+function inChild(job: ChildJob, heapMb: number): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const heap = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+    const proc = spawn(process.execPath, [...process.execArgv, ...heap, process.argv[1] ?? '', '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('error', reject);
+    proc.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(figuresMark));
+      if (code !== 0 || line === undefined) return reject(new Error(`the import child exited ${code}:\n${out.slice(-2000)}`));
+      resolve(figuresSchema.parse(JSON.parse(line.slice(figuresMark.length))));
+    });
+  });
+}
 
 async function runImport(database: Database, dir: string, file: { path: string; rows: number; bytes: number }, label: string): Promise<Figures> {
   const log = createLogger({ level: 'error' });
@@ -148,8 +200,12 @@ function print(title: string, f: Figures): void {
 }
 
 async function main(): Promise<void> {
+  const childAt = process.argv.indexOf('--child');
+  if (childAt >= 0) return child(childSchema.parse(JSON.parse(process.argv[childAt + 1] ?? '')));
   const rows = arg('--rows', 1_000_000);
   const pgliteRows = arg('--pglite-rows', 100_000);
+  const heapMb = arg('--heap-mb', 128, 0, 16_384);
+  console.log(`each import in a child process, V8 heap ${heapMb > 0 ? `capped at ${heapMb} MB (as in the function's container)` : "at V8's default for this machine"}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'reactor-bench-import-'));
   try {
     if (!flag('--skip-pg')) {
@@ -160,7 +216,7 @@ async function main(): Promise<void> {
       try {
         await migrateDatabase(database);
         const base = await baseline(database, throwaway.url, file.path);
-        const ours = await runImport(database, dir, file, 'pg');
+        const ours = await inChild({ target: { kind: 'postgres', url: throwaway.url }, dir, file, label: 'pg' }, heapMb);
         print('PostgreSQL', ours);
         const baseMs = base.copyMs + base.insertMs;
         console.log(`  baseline psql \\copy ${seconds(base.copyMs)} s + INSERT … ON CONFLICT ${seconds(base.insertMs)} s = ${seconds(baseMs)} s (${base.inserted.toLocaleString()} contacts)`);
@@ -172,13 +228,7 @@ async function main(): Promise<void> {
     }
     if (!flag('--skip-pglite')) {
       const file = await generateContactsCsv(path.join(dir, 'contacts-pglite.csv'), pgliteRows);
-      const database = await openDatabase({ kind: 'pglite', dir: 'memory://' });
-      try {
-        await migrateDatabase(database);
-        print('PGlite (in memory)', await runImport(database, dir, file, 'pglite'));
-      } finally {
-        await database.close();
-      }
+      print('PGlite (in memory)', await inChild({ target: { kind: 'pglite', dir: 'memory://' }, dir, file, label: 'pglite' }, heapMb));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
