@@ -1,7 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { senderLanes } from '../../core/queue/send-batch-message';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickTemplate } from '../../core/messages/templates';
+import { queryRows } from '../../db/client';
+import { analyzeFromRows } from '../../db/statistics';
 import { campaigns, doNotContact, outbox, sendingNumbers, sendJobs, suppressionRules } from '../../db/schema/index';
 import { testId } from '../../db/testing';
 import { seedContacts } from '../enqueue/testing/broadcaster-fixtures';
@@ -98,6 +100,21 @@ describe('POST /api/campaigns/:id/queue', () => {
     expect((await h.db.select().from(sendJobs).where(eq(sendJobs.campaignId, campaignId))).length).toBe(30);
     // Only the queues that added jobs woke the sender (each once per lane).
     expect((await h.db.select().from(outbox).where(and(eq(outbox.tenantId, tenant.id), eq(outbox.destination, 'send')))).length).toBe(2 * senderLanes);
+  });
+
+  it('on the embedded database, a big queue refreshes the planner statistics of send_jobs (PostgreSQL leaves it to autovacuum)', async () => {
+    const { tenant, session, templateIds } = await setUp();
+    // Counts manual ANALYZEs only (autovacuum's have their own column), reported as the ANALYZE ends.
+    const analyzes = async () =>
+      (await queryRows<{ n: number }>(h.db, sql`select analyze_count::int as n from pg_stat_user_tables where relname = 'send_jobs'`))[0]?.n ?? 0;
+    const embedded = h.services.database.kind === 'pglite';
+    await seedContacts(h.db, tenant.id, 10);
+    const before = await analyzes();
+    expect((await queue(session, await newCampaign(session, { templateIds }))).queued).toBe(10);
+    expect(await analyzes()).toBe(before);
+    await seedContacts(h.db, tenant.id, analyzeFromRows - 10);
+    expect((await queue(session, await newCampaign(session, { templateIds }))).queued).toBe(analyzeFromRows);
+    expect(await analyzes()).toBe(before + (embedded ? 1 : 0));
   });
 
   it('two queues of one campaign at the same moment add each contact once', async () => {

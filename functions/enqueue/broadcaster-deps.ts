@@ -7,12 +7,14 @@
  * (`scope.mutate(…, { within: tx })`) inside the same transaction.
  */
 import type { Queue } from '../../core/ports/queue';
-import type { Db } from '../../db/client';
+import type { Database, Db } from '../../db/client';
 import type { Logger } from '../shared/log';
 import type { Clock, RandomBytes, Services } from '../shared/services';
 
 export type BroadcasterDeps = {
   db: Db;
+  /** Which database `db` is (the embedded one is analyzed after a big enqueue: db/statistics.ts). */
+  database: Pick<Database, 'kind'>;
   queue: Queue;
   log: Logger;
   now: Clock;
@@ -21,6 +23,6 @@ export type BroadcasterDeps = {
   edgePublicUrl: string;
 };
 
-export function broadcasterDeps(services: Pick<Services, 'db' | 'queue' | 'log' | 'now' | 'random' | 'config'>): BroadcasterDeps {
-  return { db: services.db, queue: services.queue, log: services.log, now: services.now, random: services.random, edgePublicUrl: services.config.edgePublicUrl };
+export function broadcasterDeps(services: Pick<Services, 'db' | 'database' | 'queue' | 'log' | 'now' | 'random' | 'config'>): BroadcasterDeps {
+  return { db: services.db, database: services.database, queue: services.queue, log: services.log, now: services.now, random: services.random, edgePublicUrl: services.config.edgePublicUrl };
 }

@@ -28,6 +28,7 @@ import { newId } from '../../core/ids';
 import { rotationSlotSql } from '../../core/messages/templates';
 import { senderLaneKeys, sendWakeUps } from '../../core/queue/send-batch-message';
 import { queryRows, type Db } from '../../db/client';
+import { analyzeAfterBulkWrite } from '../../db/statistics';
 import { campaignSendingNumbers, campaigns, campaignTemplates, sendingNumbers } from '../../db/schema/index';
 import type { StaffScope, TenantScope } from '../shared/auth/tenant-scope';
 import { allOf } from '../shared/auth/tenant-scope';
@@ -162,7 +163,7 @@ export async function enqueueCampaign(
 ): Promise<EnqueueOutcome> {
   const { scope, campaignId } = input;
   const now = deps.now();
-  return withOutbox(
+  const outcome = await withOutbox(
     deps.db,
     deps.queue,
     (tx, stage) =>
@@ -219,4 +220,9 @@ export async function enqueueCampaign(
       ),
     { now: deps.now, log: deps.log },
   );
+  // The jobs are committed and the sender woken; statistics are a speed-up, never a reason to fail the answer.
+  await analyzeAfterBulkWrite({ db: deps.db, kind: deps.database.kind }, 'send_jobs', outcome.queued).catch((err: unknown) =>
+    deps.log.warn('enqueue: analyze of send_jobs failed', { err, campaignId }),
+  );
+  return outcome;
 }

@@ -49,7 +49,7 @@ describe('send function', () => {
     await seedContacts(db, tenant.id, 260);
 
     const scope = tenantScope(db, { tenantId: tenant.id, actor: { userId: admin.id, requestId: 'test' }, now: services.now, random: services.random });
-    const queued = await enqueueCampaign({ ...services, edgePublicUrl: services.config.edgePublicUrl }, { scope, campaignId, correlationId: 'test' });
+    const queued = await enqueueCampaign({ ...services, database: h.database, edgePublicUrl: services.config.edgePublicUrl }, { scope, campaignId, correlationId: 'test' });
     expect(queued.queued).toBe(260);
 
     await h.drain();

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
 
     const scope = tenantScope(db, { tenantId: tenant.id, actor: { userId: admin.id, requestId: 'bench' }, now: () => new Date(), random });
     const enqueueStarted = performance.now();
-    const outcome = await enqueueCampaign({ db, queue, log, now: () => new Date(), random, edgePublicUrl: config.edgePublicUrl }, { scope, campaignId: gated, correlationId: 'bench' });
+    const outcome = await enqueueCampaign({ db, database, queue, log, now: () => new Date(), random, edgePublicUrl: config.edgePublicUrl }, { scope, campaignId: gated, correlationId: 'bench' });
     const enqueueMs = performance.now() - enqueueStarted;
 
     const prefix = id('sendJob').slice(0, 14);
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const bareMs = performance.now() - bareStarted;
 
     const secondStarted = performance.now();
-    const again = await enqueueCampaign({ db, queue, log, now: () => new Date(), random, edgePublicUrl: config.edgePublicUrl }, { scope, campaignId: gated, correlationId: 'bench' });
+    const again = await enqueueCampaign({ db, database, queue, log, now: () => new Date(), random, edgePublicUrl: config.edgePublicUrl }, { scope, campaignId: gated, correlationId: 'bench' });
     const secondMs = performance.now() - secondStarted;
 
     const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     await relay.stop();
     const enqueueStarted = performance.now();
     const queued = await enqueueCampaign(
-      { db, queue: stack.runtime.queue, log, now: () => new Date(), random, edgePublicUrl: config.edgePublicUrl },
+      { db, database: stack.runtime.database, queue: stack.runtime.queue, log, now: () => new Date(), random, edgePublicUrl: config.edgePublicUrl },
       { scope, campaignId, correlationId: 'bench' },
     );
     const enqueueMs = performance.now() - enqueueStarted;
