@@ -27,6 +27,7 @@ import type { BroadcasterDeps } from '../enqueue/broadcaster-deps';
 import { wakeSender } from '../enqueue/enqueue-campaign';
 import { tenantSpend } from '../enqueue/tenant-spend';
 import { raiseSafely } from '../shared/alerts/raise-safely';
+import { publicTargetProblem } from '../../core/net/public-address';
 import { requirePermission, type StaffEnv } from '../shared/auth/staff-access';
 import { withOutbox } from '../shared/queue/outbox';
 import type { AreaServices } from './area-services';
@@ -96,6 +97,13 @@ export function budgetsRoutes(services: AreaServices, broadcaster: BroadcasterDe
 
   app.post('/tenants/:id/budget', admin, async (c) => {
     const input = budgetSchema.parse(await jsonBody(c));
+    // In production a tenant's webhook must be an https URL on a public host; its addresses are judged
+    // again at each delivery (functions/shared/alerts/webhook-alert-channel.ts).
+    const hookProblem =
+      typeof input.alertWebhookUrl === 'string' && services.config.alerts.tenantWebhookTargets === 'public_only' ? publicTargetProblem(input.alertWebhookUrl) : undefined;
+    if (hookProblem !== undefined) {
+      throw new DomainError('validation_failed', `The alert webhook ${hookProblem}.`, { details: { formErrors: [], fieldErrors: { alertWebhookUrl: [hookProblem] } } });
+    }
     const { scope, user } = c.var.staff;
     const now = broadcaster.now();
     const row = await broadcaster.db.transaction((outer) =>

@@ -82,4 +82,30 @@ describe('production mode', () => {
     expect(cookies).toHaveLength(2);
     for (const line of cookies) expect(line).toMatch(/; Secure/);
   });
+
+  it("refuses a tenant's alert webhook that is not https on a public host, and takes one that is", async () => {
+    const { tenant, admin } = await h.newTenant();
+    const headers = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.11' };
+    await app.request('/api/auth/magic-link/start', { method: 'POST', headers, body: JSON.stringify({ email: admin.email }) });
+    const link = new URL(/https:\/\/reactor\.example\.com\/api\/auth\/magic-link\/finish\?token=[A-Za-z0-9_-]{43}/.exec(mails.find((m) => m.To === admin.email)?.TextBody ?? '')?.[0] ?? '');
+    const finish = await app.request(`${link.pathname}${link.search}`);
+    const jar = new Map(finish.headers.getSetCookie().map((line) => (line.split(';')[0] ?? '').split('=') as [string, string]));
+    const session = { ...headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': jar.get('reactor_csrf') ?? '' };
+    const save = (alertWebhookUrl: string) =>
+      app.request(`/api/tenants/${tenant.id}/budget`, { method: 'POST', headers: session, body: JSON.stringify({ dailyMicros: 5_000_000, monthlyMicros: 100_000_000, alertWebhookUrl }) });
+
+    for (const [url, problem] of [
+      ['http://hooks.example.com/x', 'must be an https URL'],
+      ['https://localhost:9000/x', 'must be a public address, not this server or its network'],
+      ['https://10.0.0.5/x', 'must be a public address, not this server or its network'],
+      ['https://169.254.169.254/latest/meta-data', 'must be a public address, not this server or its network'],
+    ] as const) {
+      const refused = await save(url);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { code: 'validation_failed', details: { fieldErrors: { alertWebhookUrl: [problem] } } } });
+    }
+    const saved = await save('https://hooks.example.com/services/T0/B0/secret');
+    expect(saved.status).toBe(200);
+    expect(await saved.json()).toMatchObject({ alertWebhookOrigin: 'https://hooks.example.com' });
+  });
 });

@@ -82,7 +82,12 @@ export type MailConfig =
   | { kind: 'postmark'; serverToken: string; from: string; apiUrl: string; messageStream: string };
 export type SessionConfig = { idleTtlMinutes: number; absoluteTtlHours: number };
 /** Where alerts go besides the log (always on): a webhook URL, email addresses, both or neither. */
-export type AlertsConfig = { webhookUrl: string | undefined; emailTo: string[] };
+export type AlertsConfig = {
+  webhookUrl: string | undefined;
+  emailTo: string[];
+  /** Where a tenant's own alert webhook may point: public addresses only in production, anywhere locally. */
+  tenantWebhookTargets: 'any' | 'public_only';
+};
 
 export type Config = {
   env: 'local' | 'production';
@@ -213,7 +218,7 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
     sessions: { idleTtlMinutes: env.SESSION_IDLE_TTL_MINUTES ?? 12 * 60, absoluteTtlHours: env.SESSION_ABSOLUTE_TTL_HOURS ?? 7 * 24 },
     edgeCallbackSecret: env.EDGE_CALLBACK_SECRET,
     imports: { chunkRows: env.IMPORT_CHUNK_ROWS ?? 10_000 },
-    alerts: { webhookUrl: env.ALERT_WEBHOOK_URL, emailTo: env.ALERT_EMAIL_TO ?? [] },
+    alerts: { webhookUrl: env.ALERT_WEBHOOK_URL, emailTo: env.ALERT_EMAIL_TO ?? [], tenantWebhookTargets: reactorEnv === 'production' ? 'public_only' : 'any' },
   };
 }
 

@@ -77,7 +77,7 @@ describe.each(['postgres', 'upstash'] as const)('Alerts on %s counters', (adapte
 
   it('a channel that failed is tried again at the next raise, without repeating the others', async () => {
     const { log, lines } = recordingLog();
-    const { alerts } = createAlerts({ webhookUrl: `${receiver.url}/hook`, emailTo: [] }, { log, mailer: createDevMailbox({ log, now }), counters: countersOf[adapter]() });
+    const { alerts } = createAlerts({ webhookUrl: `${receiver.url}/hook`, emailTo: [], tenantWebhookTargets: 'any' }, { log, mailer: createDevMailbox({ log, now }), counters: countersOf[adapter]() });
     const alert = pauseAlert();
     receiver.respond(503);
     expect(await alerts.raise(alert)).toEqual({ delivered: ['log'], duplicate: [], failed: ['webhook'] });
@@ -93,7 +93,7 @@ describe('Alerts windows', () => {
   it('the same condition in the next window is delivered again', async () => {
     await database.db.execute(sql`delete from flags where key like 'alert:error_rate_spike:%'`);
     const { log, alerts: logged } = recordingLog();
-    const { alerts } = createAlerts({ webhookUrl: undefined, emailTo: [] }, { log, mailer: createDevMailbox({ log, now }), counters: countersOf.postgres() });
+    const { alerts } = createAlerts({ webhookUrl: undefined, emailTo: [], tenantWebhookTargets: 'any' }, { log, mailer: createDevMailbox({ log, now }), counters: countersOf.postgres() });
     const spike = () => errorRateSpikeAlert({ id: 'alt_x', tenant: { id: 'ten_w', name: 'W' }, now: now(), errors: 9, sample: 30, rateBps: 3_000, thresholdBps: 2_000, windowStartedAt: now() });
     await alerts.raise(spike());
     clock += 30 * 60_000; // 10:50: the same hour
@@ -122,7 +122,7 @@ describe('Alerts windows', () => {
 
 describe('alert config', () => {
   it('is the log alone by default, and the banner never prints the webhook’s secret path', () => {
-    expect(parseConfig({}).alerts).toEqual({ webhookUrl: undefined, emailTo: [] });
+    expect(parseConfig({}).alerts).toEqual({ webhookUrl: undefined, emailTo: [], tenantWebhookTargets: 'any' });
     expect(describeAdapters(parseConfig({})).alerts).toBe('log');
     const config = parseConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/s3cret', ALERT_EMAIL_TO: 'ops@example.com' });
     expect(describeAdapters(config).alerts).toBe('log + webhook https://hooks.example.com + email ops@example.com');

@@ -68,8 +68,9 @@ export function createAlerts(config: AlertsConfig, options: { log: Logger; maile
       : async (tenantId) => {
           const [row] = await db.select({ webhookUrl: tenants.alertWebhookUrl, email: tenants.alertEmail }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
           const own: AlertChannel[] = [];
-          // Both were validated when the admin saved them (functions/api/budgets.ts).
-          if (row?.webhookUrl) own.push(createWebhookAlertChannel({ url: row.webhookUrl }, { fetch: options.fetch, kind: 'tenant_webhook' }));
+          // Both were validated when the admin saved them (functions/api/budgets.ts); the webhook's
+          // addresses are judged again at each delivery (a name can change what it points at).
+          if (row?.webhookUrl) own.push(createWebhookAlertChannel({ url: row.webhookUrl }, { fetch: options.fetch, kind: 'tenant_webhook', targets: config.tenantWebhookTargets }));
           if (row?.email) own.push(createEmailAlertChannel({ mailer: options.mailer, to: [row.email], log: options.log, kind: 'tenant_email' }));
           return own;
         };

@@ -1,6 +1,6 @@
 /**
  * A local webhook receiver for alert tests: records every POST (path, headers, parsed JSON) and answers
- * with the status the test sets (`respond`), or never answers (`hang`) to exercise the timeout.
+ * with the status the test sets (`respond`; a 3xx points at `/redirected` here), or never answers (`hang`) to exercise the timeout.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +31,8 @@ export async function startAlertReceiver(): Promise<AlertReceiver> {
       }
       received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
       if (status === 'hang') return;
-      res.writeHead(status, { 'content-type': 'text/plain' });
+      // A redirect points back at this receiver, so a client that follows it is seen here.
+      res.writeHead(status, { 'content-type': 'text/plain', ...(status >= 300 && status < 400 ? { location: '/redirected' } : {}) });
       res.end(status < 300 ? 'ok' : 'no');
     });
   });
