@@ -129,7 +129,7 @@ async function runImport(database: Database, dir: string, file: { path: string; 
     log,
     now: () => new Date(),
     random: (n) => new Uint8Array(randomBytes(n)),
-    limits: { chunkRows: 10_000 },
+    limits: {},
   };
 
   const rssBeforeMb = peakRssMb();
