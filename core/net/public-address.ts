@@ -85,12 +85,15 @@ const notPublic6: readonly Range[] = [
 
 const within = (value: bigint, [base, bits]: Range, width: number) => value >> BigInt(width - bits) === base >> BigInt(width - bits);
 
+const nat64Prefix = (v6('64:ff9b::') ?? 0n) >> 32n;
+
 /** Which IPv4 address an IPv6 one carries, where it carries one that a host would reach over IPv4. */
 function embeddedV4(value: bigint): bigint | undefined {
   const low32 = value & 0xffffffffn;
   if (value >> 32n === 0xffffn) return low32; // ::ffff:a.b.c.d, IPv4-mapped
-  if (value >> 32n === 0n) return low32; // ::a.b.c.d, the deprecated IPv4-compatible form
-  if (value >> 32n === (v6('64:ff9b::') ?? 0n) >> 32n) return low32; // NAT64, well-known prefix
+  // ::a.b.c.d, the deprecated IPv4-compatible form (:: and ::1 fall in 0.0.0.0/8, not public either way)
+  if (value >> 32n === 0n) return low32;
+  if (value >> 32n === nat64Prefix) return low32; // NAT64, well-known prefix
   if (value >> 112n === 0x2002n) return (value >> 80n) & 0xffffffffn; // 6to4
   return undefined;
 }
@@ -105,7 +108,7 @@ export function judgeAddress(text: string): AddressVerdict {
   const six = v6(literal);
   if (six === undefined) return { public: false, reason: 'not_an_address' };
   const inner = embeddedV4(six);
-  if (inner !== undefined && six !== 0n && six !== 1n) return judgeAddress(`${inner >> 24n}.${(inner >> 16n) & 255n}.${(inner >> 8n) & 255n}.${inner & 255n}`);
+  if (inner !== undefined) return judgeAddress(`${inner >> 24n}.${(inner >> 16n) & 255n}.${(inner >> 8n) & 255n}.${inner & 255n}`);
   return notPublic6.some((r) => within(six, r, 128)) ? { public: false, reason: 'special_purpose' } : { public: true };
 }
 
@@ -115,6 +118,8 @@ export function judgeAddress(text: string): AddressVerdict {
  * literal, or a name that only ever means this machine or its network. Undefined when it may be tried;
  * the addresses the name resolves to are judged again at each delivery.
  */
+const notPublicTarget = 'must be a public address, not this server or its network';
+
 export function publicTargetProblem(url: string): string | undefined {
   let parsed: URL;
   try {
@@ -124,10 +129,10 @@ export function publicTargetProblem(url: string): string | undefined {
   }
   if (parsed.protocol !== 'https:') return 'must be an https URL';
   const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return 'must be a public address, not this server or its network';
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return notPublicTarget;
   const verdict = judgeAddress(host);
   if (verdict.public) return undefined;
-  if (verdict.reason === 'special_purpose') return 'must be a public address, not this server or its network';
+  if (verdict.reason === 'special_purpose') return notPublicTarget;
   // A name: judged by its addresses when it is called.
   return /^[a-z0-9.-]+$/.test(host) && host.includes('.') ? undefined : 'must name a public host';
 }

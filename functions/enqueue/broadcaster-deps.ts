@@ -14,7 +14,7 @@ import type { Clock, RandomBytes, Services } from '../shared/services';
 export type BroadcasterDeps = {
   db: Db;
   /** Which database `db` is (the embedded one is analyzed after a big enqueue: db/statistics.ts). */
-  database: Pick<Database, 'kind'>;
+  database: Pick<Database, 'db' | 'kind'>;
   queue: Queue;
   log: Logger;
   now: Clock;

@@ -221,7 +221,7 @@ export async function enqueueCampaign(
     { now: deps.now, log: deps.log },
   );
   // The jobs are committed and the sender woken; statistics are a speed-up, never a reason to fail the answer.
-  await analyzeAfterBulkWrite({ db: deps.db, kind: deps.database.kind }, 'send_jobs', outcome.queued).catch((err: unknown) =>
+  await analyzeAfterBulkWrite(deps.database, 'send_jobs', outcome.queued).catch((err: unknown) =>
     deps.log.warn('enqueue: analyze of send_jobs failed', { err, campaignId }),
   );
   return outcome;

@@ -99,7 +99,7 @@ function inChild(job: ChildJob, heapMb: number): Promise<Figures> {
   });
 }
 
-async function runImport(database: Database, dir: string, file: { path: string; rows: number; bytes: number }, label: string): Promise<Figures> {
+async function runImport(database: Database, dir: string, file: z.infer<typeof fileSchema>, label: string): Promise<Figures> {
   const log = createLogger({ level: 'error' });
   const db = database.db;
   const { tenant, admin } = await createTestTenant(db, { name: `bench ${label}` });

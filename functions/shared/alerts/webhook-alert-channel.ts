@@ -32,15 +32,14 @@ const systemResolve: ResolveHost = async (host) => (await lookup(host, { all: tr
 
 /** Throws unless every address `url`'s host stands for is public. */
 export async function assertPublicTarget(url: string, resolve: ResolveHost = systemResolve): Promise<void> {
-  const origin = new URL(url).origin;
+  const { origin, hostname } = new URL(url);
   const refuse = (why: string) => new DomainError('provider_error', `The alert webhook at ${origin} was not called: it ${why}.`, { retryable: false, details: { reason: 'target_not_public' } });
   const problem = publicTargetProblem(url);
   if (problem !== undefined) throw refuse(problem);
-  const host = new URL(url).hostname;
-  if (judgeAddress(host).public) return;
+  if (judgeAddress(hostname).public) return;
   let addresses: string[];
   try {
-    addresses = await resolve(host);
+    addresses = await resolve(hostname);
   } catch (error) {
     throw new DomainError('provider_error', `The alert webhook at ${origin} could not be reached: its name did not resolve.`, { retryable: true, cause: error });
   }
