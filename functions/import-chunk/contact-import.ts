@@ -61,6 +61,15 @@ export type IngestorDeps = {
 
 const previewSize = 50;
 
+/**
+ * Turns off PostgreSQL's JIT compilation for the rest of the transaction. An import's statements carry
+ * arrays of thousands of keys, which inflate the planner's estimates past the JIT thresholds: compiling
+ * took ~290 ms a lookup at 25,000 keys, longer than running it (docs/imports.md, "Numbers").
+ */
+async function withoutJit(tx: Tx): Promise<void> {
+  await queryRows(tx, sql`set local jit = off`);
+}
+
 function limitsOf(deps: IngestorDeps): IngestLimits {
   return { ...defaultLimits, ...deps.limits };
 }
@@ -209,7 +218,10 @@ export async function dryRunContactImport(deps: IngestorDeps, input: DryRunInput
     if (records.length === 0) return;
     const prepared = records.map((r) => prepareContactRow(r, ++row, plan, defaultCountry));
     const { phones, emails } = keysOf(prepared);
-    const lookups = loadContactLookups(deps.db, input.tenantId, phones, emails, deps.now());
+    const lookups = deps.db.transaction(async (tx) => {
+      await withoutJit(tx);
+      return loadContactLookups(tx, input.tenantId, phones, emails, deps.now());
+    });
     await inFlight;
     inFlight = lookups.then((found) => decide(records, prepared, found));
     // Awaited by the next flush (or at the end); until then a failure must not count as unhandled.
@@ -353,10 +365,12 @@ export async function failBatch(db: Db, batchId: string, error: string, now: Dat
 }
 
 /**
- * Locks the batch (and, per tenant, all imports: decisions must not race another import's writes) and
- * checks the fence. Returns the locked batch, or undefined when this chunk is not (or no longer) due.
+ * Opens a chunk's transaction: no JIT for its set-based statements (`withoutJit`), then locks the batch
+ * (and, per tenant, all imports: decisions must not race another import's writes) and checks the fence.
+ * Returns the locked batch, or undefined when this chunk is not (or no longer) due.
  */
 export async function lockChunk(tx: Tx, batchId: string, tenantId: string, offset: number): Promise<BatchRow | undefined> {
+  await withoutJit(tx);
   await queryRows(tx, sql`select pg_advisory_xact_lock(hashtext(${`import:${tenantId}`}))`);
   const [locked] = await tx.select().from(importBatches).where(eq(importBatches.id, batchId)).for('update').limit(1);
   if (locked === undefined || locked.bytesProcessed !== offset || (locked.status !== 'queued' && locked.status !== 'running')) return undefined;
