@@ -23,6 +23,10 @@ describe('array literals', () => {
     { name: 'quotes and backslashes', values: ['say "hi"', 'C:\\path\\', '\\"'] },
     { name: 'separators and braces', values: ['a,b', '{x}', ' lead and trail '] },
     { name: 'nulls and the word NULL', values: [null, 'NULL', ''] },
+    { name: 'the word null in any case, nearly null', values: ['null', 'nUlL', 'nulls', 'nul'] },
+    { name: 'white space of every kind', values: ['tab\there', 'line\nbreak', '\r\n', ' ', '\u00a0nbsp\u00a0', '\fform\v'] },
+    { name: 'runs of one value, broken by nulls', values: ['new contact', 'new contact', null, 'new contact', 'x', 'x', 'a "q"', 'a "q"'] },
+    { name: 'unquoted as they are', values: ['contact_01JEXAMPLE', '+61412345678', 'ana.o+tag@example.com', 'Ünïcödé', '12.5', '-', '(x)'] },
     { name: 'JSON', values: [JSON.stringify({ to: '+1', text: 'a "b" \\ c' })] },
     { name: 'empty', values: [] },
   ])('text: $name', async ({ values }) => {

@@ -10,13 +10,34 @@
  */
 
 const needsEscape = /[\\"]/;
+/** What Postgres reads specially in an unquoted element (it also trims white space around one). */
+const needsQuotes = /[{},"\\\s]/;
+const nullWord = /^null$/i;
 
-/** `{"a",NULL}`: a Postgres array literal of text that may hold nulls. */
+/**
+ * `{a,"b c",NULL}`: a Postgres array literal of text that may hold nulls. A value is passed as it is
+ * when Postgres would read it back unchanged unquoted (ids, phones, emails: most of an import's values),
+ * which spares a new string per value; others are quoted and escaped.
+ */
 export function arrayLiteral(values: readonly (string | null)[]): string {
   const parts = new Array<string>(values.length);
+  // A run of one value (an import's "new contact" reasons) is quoted once.
+  let last: string | undefined;
+  let lastPart = '';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    parts[i] = v === null || v === undefined ? 'NULL' : needsEscape.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${v}"`;
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (v === last) parts[i] = lastPart;
+    else {
+      last = v;
+      lastPart =
+        v.length > 0 && !needsQuotes.test(v) && !(v.length === 4 && nullWord.test(v))
+          ? v
+          : needsEscape.test(v)
+            ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+            : `"${v}"`;
+      parts[i] = lastPart;
+    }
   }
   return `{${parts.join(',')}}`;
 }
