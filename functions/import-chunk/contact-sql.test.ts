@@ -1,12 +1,16 @@
 /**
  * The lookups behind every import decision come out the same whichever way they are made: by joining a
- * small tenant's rows with the chunk's keys, or by probing a big tenant's indexes key by key.
+ * small tenant's rows with the chunk's keys, or by probing a big tenant's indexes key by key. A chunk's
+ * creates still land when someone added one of their phones after the lookup.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContactValues } from '../../core/imports/decide-contact-rows';
 import type { Database, Db } from '../../db/client';
-import { contacts, doNotContact, suppressionRules } from '../../db/schema/index';
+import { contacts, doNotContact, importBatches, suppressionRules } from '../../db/schema/index';
 import { createTestTenant, openTestDatabase, testId } from '../../db/testing';
-import { loadContactLookups } from './contact-sql';
+import { loadContactLookups, writeContactChunk, type PlacedDecision } from './contact-sql';
+import { readLineage } from './lineage';
 
 let database: Database;
 let db: Db;
@@ -69,5 +73,42 @@ describe('loadContactLookups', () => {
       expect(lookups.cooldowns.get('+61400000007')?.expiresAt?.toISOString()).toBe(new Date(now.getTime() + 30 * day).toISOString());
     }
     expect(byProbe).toEqual(byJoin);
+  });
+});
+
+describe('writeContactChunk', () => {
+  it('updates a contact another writer added after the lookup, instead of failing the chunk', async () => {
+    const { tenant } = await createTestTenant(db);
+    const batchId = testId('importBatch');
+    await db.insert(importBatches).values({ id: batchId, tenantId: tenant.id, kind: 'contacts', status: 'running' });
+    // Added by hand between the chunk's lookup (which found neither phone) and its write.
+    const addedId = testId('contact');
+    await db.insert(contacts).values({ id: addedId, tenantId: tenant.id, phoneE164: '+61400000021', email: 'kept@example.com', firstName: 'Hand', tags: ['manual'] });
+    const values = (phoneE164: string, firstName: string): ContactValues => ({
+      phoneE164, email: null, firstName, lastName: 'Lee', country: 'AU', timezone: null, tags: ['imported'], attributes: {},
+    });
+    const decisions: PlacedDecision[] = [
+      { row: 1, decision: 'create', reason: 'new contact', phoneE164: '+61400000021', values: values('+61400000021', 'Ana'), byteStart: 10, byteEnd: 20 },
+      { row: 2, decision: 'create', reason: 'new contact', phoneE164: '+61400000022', values: values('+61400000022', 'Bo'), byteStart: 20, byteEnd: 30 },
+    ];
+    const newIds = [testId('contact'), testId('contact')];
+    let next = 0;
+    await db.transaction((tx) =>
+      writeContactChunk(tx, { tenantId: tenant.id, batchId, now: new Date('2026-06-01T00:00:00Z'), decisions, newContactId: () => newIds[next++] ?? 'none' }),
+    );
+
+    const rows = await db.select().from(contacts).where(eq(contacts.tenantId, tenant.id));
+    const byPhone = new Map(rows.map((c) => [c.phoneE164, c]));
+    expect(rows).toHaveLength(2);
+    expect(byPhone.get('+61400000021')).toMatchObject({
+      id: addedId, email: 'kept@example.com', firstName: 'Ana', lastName: 'Lee', country: 'AU', lastImportBatchId: batchId, lastImportRow: 1,
+    });
+    expect(byPhone.get('+61400000021')?.tags?.slice().sort()).toEqual(['imported', 'manual']);
+    expect(byPhone.get('+61400000022')).toMatchObject({ id: newIds[1], firstName: 'Bo', lastImportBatchId: batchId, lastImportRow: 2 });
+    const lineage = await readLineage(db, batchId);
+    expect(lineage.map((l) => [l.rowNumber, l.decision, l.recordId])).toEqual([
+      [1, 'create', addedId],
+      [2, 'create', newIds[1]],
+    ]);
   });
 });
