@@ -17,25 +17,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { functionNames, type FunctionName } from '../core/functions';
+import { nodeBundle } from './node-bundle';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The DO package every function lives in (project.yml `packages[].name`). */
 export const doPackage = 'reactor';
-
-// Production talks to PostgreSQL through postgres.js; PGlite (WASM, megabytes) is imported dynamically
-// by the composition root only when DATABASE_URL is unset, so it stays out of the bundles.
-const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'drizzle-orm/pglite', 'drizzle-orm/pglite/*'];
-
-// Node 18 (DO's runtime) has no global Web Crypto and no global File; the code (and hono, the QStash
-// receiver) expects both, as on Node 20 and Workers. `import.meta.url` does not exist in CommonJS, so
-// it is defined as the bundle's own file URL.
-const banner = [
-  '"use strict";',
-  'if (typeof globalThis.crypto === "undefined") Object.defineProperty(globalThis, "crypto", { value: require("node:crypto").webcrypto, configurable: true, writable: true });',
-  'if (typeof globalThis.File === "undefined" && require("node:buffer").File) globalThis.File = require("node:buffer").File;',
-  'var __reactorImportMetaUrl = require("node:url").pathToFileURL(__filename).href;',
-].join('\n');
 
 export type FunctionBundle = { name: FunctionName; file: string; bytes: number };
 
@@ -72,18 +59,8 @@ export async function bundleFunctions(options: BundleOptions): Promise<FunctionB
     const file = path.join(options.outDir, 'packages', doPackage, name, 'index.js');
     await build({
       stdin: { contents: entrySource(name), resolveDir: root, sourcefile: `functions/${name}/do-entry.ts`, loader: 'ts' },
-      bundle: true,
       outfile: file,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node18',
-      minify: false,
-      sourcemap: true,
-      external,
-      banner: { js: banner },
-      define: { 'import.meta.url': '__reactorImportMetaUrl' },
-      logLevel: 'warning',
-      legalComments: 'none',
+      ...nodeBundle,
     });
     bundles.push({ name, file, bytes: (await stat(file)).size });
   }

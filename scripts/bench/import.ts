@@ -12,7 +12,8 @@
  *      tenant), with the cheapest normalization SQL can do. It prints our time / baseline.
  * 2. PGlite (the embedded default, in memory): an M-row file (default 100,000), dry-run and commit.
  *
- * Each import runs in a child process of its own (this script again, `--child`), so its peak RSS
+ * Each import runs in a child process of its own (this script bundled as the functions are, on plain
+ * Node, `--child`), so its peak RSS
  * (getrusage: the process's maximum resident set, read before the dry-run and after each phase) is the
  * import's and not the generator's or the baseline's. The child's heap is sized as Node sizes it in the
  * function's container (`--heap-mb`, default 128: Node gives V8 a quarter of the cgroup's memory, and
@@ -26,7 +27,9 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { build } from 'esbuild';
 import { z } from 'zod';
 import { newId } from '../../core/ids';
 import { migrateDatabase, openDatabase, queryRows, type Database } from '../../db/client';
@@ -37,7 +40,11 @@ import { createLogger } from '../../functions/shared/log';
 import { createLocalQueue } from '../../functions/shared/queue/local-queue';
 import { commitContactImport, dryRunContactImport, processContactChunk, type IngestorDeps } from '../../functions/import-chunk/contact-import';
 import { loadBatch } from '../../functions/import-chunk/import-batches';
+import { nodeBundle } from '../node-bundle';
 import { generateContactsCsv } from './generate-contacts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const migrationsFolder = path.join(repoRoot, 'db', 'migrations');
 
 function arg(name: string, fallback: number, min = 1000, max = 5_000_000): number {
   const i = process.argv.indexOf(name);
@@ -67,6 +74,7 @@ const childSchema = z.object({
   dir: z.string(),
   file: fileSchema,
   label: z.string(),
+  migrationsFolder: z.string(),
 });
 type ChildJob = z.infer<typeof childSchema>;
 const figuresMark = 'bench-import-figures ';
@@ -75,7 +83,7 @@ const figuresMark = 'bench-import-figures ';
 async function child(job: ChildJob): Promise<void> {
   const database = await openDatabase(job.target.kind === 'postgres' ? { kind: 'postgres', url: job.target.url, max: 2 } : job.target);
   try {
-    if (job.target.kind === 'pglite') await migrateDatabase(database);
+    if (job.target.kind === 'pglite') await migrateDatabase(database, { migrationsFolder: job.migrationsFolder });
     const figures = await runImport(database, job.dir, job.file, job.label);
     console.log(figuresMark + JSON.stringify(figures));
   } finally {
@@ -83,11 +91,22 @@ async function child(job: ChildJob): Promise<void> {
   }
 }
 
-/** Runs one import in a fresh process (the same loader flags: under tsx, its own), its heap capped at `heapMb` (0: V8's default). */
-function inChild(job: ChildJob, heapMb: number): Promise<Figures> {
+/**
+ * This script bundled as a function is (scripts/build.ts), so the child runs on plain Node what runs in
+ * production, without tsx's transpiler in its memory (~40 MB of RSS). In node_modules/.cache, so the
+ * bundle's externals (PGlite) resolve from the project's node_modules.
+ */
+async function bundleChild(): Promise<string> {
+  const outfile = path.join(repoRoot, 'node_modules', '.cache', 'reactor-bench', 'import.cjs');
+  await build({ entryPoints: [fileURLToPath(import.meta.url)], outfile, ...nodeBundle, external: [...nodeBundle.external, 'esbuild'], sourcemap: false });
+  return outfile;
+}
+
+/** Runs one import in a fresh process (the bundled script), its heap capped at `heapMb` (0: V8's default). */
+function inChild(bundle: string, job: ChildJob, heapMb: number): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const heap = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
-    const proc = spawn(process.execPath, [...process.execArgv, ...heap, process.argv[1] ?? '', '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...heap, bundle, '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', reject);
@@ -207,6 +226,7 @@ async function main(): Promise<void> {
   const heapMb = arg('--heap-mb', 128, 0, 16_384);
   console.log(`each import in a child process, V8 heap ${heapMb > 0 ? `capped at ${heapMb} MB (as in the function's container)` : "at V8's default for this machine"}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'reactor-bench-import-'));
+  const bundle = await bundleChild();
   try {
     if (!flag('--skip-pg')) {
       const server = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -216,7 +236,7 @@ async function main(): Promise<void> {
       try {
         await migrateDatabase(database);
         const base = await baseline(database, throwaway.url, file.path);
-        const ours = await inChild({ target: { kind: 'postgres', url: throwaway.url }, dir, file, label: 'pg' }, heapMb);
+        const ours = await inChild(bundle, { target: { kind: 'postgres', url: throwaway.url }, dir, file, label: 'pg', migrationsFolder }, heapMb);
         print('PostgreSQL', ours);
         const baseMs = base.copyMs + base.insertMs;
         console.log(`  baseline psql \\copy ${seconds(base.copyMs)} s + INSERT … ON CONFLICT ${seconds(base.insertMs)} s = ${seconds(baseMs)} s (${base.inserted.toLocaleString()} contacts)`);
@@ -228,7 +248,7 @@ async function main(): Promise<void> {
     }
     if (!flag('--skip-pglite')) {
       const file = await generateContactsCsv(path.join(dir, 'contacts-pglite.csv'), pgliteRows);
-      print('PGlite (in memory)', await inChild({ target: { kind: 'pglite', dir: 'memory://' }, dir, file, label: 'pglite' }, heapMb));
+      print('PGlite (in memory)', await inChild(bundle, { target: { kind: 'pglite', dir: 'memory://' }, dir, file, label: 'pglite', migrationsFolder }, heapMb));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
