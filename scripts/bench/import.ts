@@ -13,9 +13,8 @@
  * 2. PGlite (the embedded default, in memory): an M-row file (default 100,000), dry-run and commit.
  *
  * Each import runs in a child process of its own (this script bundled as the functions are, on plain
- * Node, `--child`), so its peak RSS
- * (getrusage: the process's maximum resident set, read before the dry-run and after each phase) is the
- * import's and not the generator's or the baseline's. The child's heap is sized as Node sizes it in the
+ * Node, `--child`), so its peak RSS (getrusage: the process's maximum resident set, read before the
+ * dry-run and after each phase) is the import's and not the generator's or the baseline's. The child's heap is sized as Node sizes it in the
  * function's container (`--heap-mb`, default 128: Node gives V8 a quarter of the cgroup's memory, and
  * the dry-run runs in `api`, 512 MB in project.yml; the commit's `import-chunk` has twice that). On a
  * big machine V8's own default lets garbage pile up to several times the live set before a full
@@ -226,8 +225,8 @@ async function main(): Promise<void> {
   const heapMb = arg('--heap-mb', 128, 0, 16_384);
   console.log(`each import in a child process, V8 heap ${heapMb > 0 ? `capped at ${heapMb} MB (as in the function's container)` : "at V8's default for this machine"}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'reactor-bench-import-'));
-  const bundle = await bundleChild();
   try {
+    const bundle = await bundleChild();
     if (!flag('--skip-pg')) {
       const server = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
       const file = await generateContactsCsv(path.join(dir, 'contacts.csv'), rows);
