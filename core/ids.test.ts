@@ -18,6 +18,15 @@ describe('newId', () => {
     expect(newId('campaign', 5, bytes(1))).not.toBe(newId('campaign', 5, bytes(2)));
   });
 
+  it('spells the 48-bit time and the 80 random bits in Crockford base32, most significant first', () => {
+    const random = Uint8Array.from([0, 1, 2, 3, 4, 250, 251, 252, 253, 254]);
+    expect(newId('contact', 1_765_000_000_123, random)).toBe('ctc_01kbs35ckv000g40r4zbxzszfy');
+    expect(newId('contact', 0, new Uint8Array(10))).toBe('ctc_00000000000000000000000000');
+    expect(newId('contact', 2 ** 48 - 1, new Uint8Array(10).fill(255))).toBe('ctc_7zzzzzzzzzzzzzzzzzzzzzzzzz');
+    // Back to the first millisecond: the remembered time part is only ever the last one asked for.
+    expect(newId('contact', 1_765_000_000_123, random)).toBe('ctc_01kbs35ckv000g40r4zbxzszfy');
+  });
+
   it('refuses too little randomness', () => {
     expect(() => newId('campaign', 5, new Uint8Array(4))).toThrow(RangeError);
   });

@@ -17,7 +17,7 @@ import { newId } from '../../core/ids';
 import { contactMappingSchema, planMapping, suggestContactMapping, type ContactMapping, type MappingPlan } from '../../core/imports/contact-mapping';
 import type { CsvRecord } from '../../core/imports/csv-reader';
 import { ClaimedKeys } from '../../core/imports/claimed-keys';
-import { countDecisions, decideContactRows, emptyCounts, isRejected, type ContactLookups, type ImportCounts } from '../../core/imports/decide-contact-rows';
+import { countDecisions, decideContactRows, emptyCounts, isRejected, type ContactLookups, type ImportCounts, type RowDecision } from '../../core/imports/decide-contact-rows';
 import { normalizeCountry, prepareContactRow, type PreparedRow } from '../../core/imports/prepare-contact-row';
 import type { BlobStore } from '../../core/ports/blob-store';
 import type { Queue } from '../../core/ports/queue';
@@ -27,7 +27,7 @@ import { importBatches, importRowBlocks, importRows, tenants } from '../../db/sc
 import type { Logger } from '../shared/log';
 import { withOutbox, type Stage } from '../shared/queue/outbox';
 import type { Clock, RandomBytes } from '../shared/services';
-import { loadContactLookups, writeContactChunk, writeLineage, type PlacedDecision } from './contact-sql';
+import { loadContactLookups, writeContactChunk, writeLineage, type ByteSpan } from './contact-sql';
 import { assertOwnObjectKey, countsOf, factsOf, importSummary, loadBatch, type BatchRow, type ImportSummary, type PreviewDecision } from './import-batches';
 import { inspectFile, readRecords, type ImportFileFacts } from './import-file';
 
@@ -123,12 +123,6 @@ function planOrThrow(headers: readonly string[], mapping: ContactMapping): Mappi
   return planned.plan;
 }
 
-/** The byte range of the i-th record: where rejected.csv finds the row again. */
-function placed(records: readonly CsvRecord[], index: number): { byteStart: number; byteEnd: number } {
-  const record = records[index] as CsvRecord;
-  return { byteStart: record.start, byteEnd: record.end };
-}
-
 function keysOf(prepared: readonly PreparedRow[]): { phones: Set<string>; emails: Set<string> } {
   const phones = new Set<string>();
   const emails = new Set<string>();
@@ -205,11 +199,14 @@ export async function dryRunContactImport(deps: IngestorDeps, input: DryRunInput
       if (preview.length >= previewSize) break;
       preview.push({ row: d.row, decision: d.decision, reason: d.reason, ...(d.phoneE164 ? { phoneE164: d.phoneE164 } : {}) });
     }
-    const rejected: PlacedDecision[] = [];
+    const rejected: RowDecision[] = [];
+    const spans: ByteSpan[] = [];
     decisions.forEach((d, i) => {
-      if (isRejected(d.decision)) rejected.push({ ...d, ...placed(records, i) });
+      if (!isRejected(d.decision)) return;
+      rejected.push(d);
+      spans.push(records[i] as CsvRecord);
     });
-    await writeLineage(deps.db, { tenantId: input.tenantId, batchId: importId, decisions: rejected });
+    await writeLineage(deps.db, { tenantId: input.tenantId, batchId: importId, decisions: rejected, spans });
   };
   // Chunk n's lookups run in the database while chunk n-1 is decided and chunk n+1 is read and prepared
   // here. Decisions stay in file order (the claims depend on it): chunk n is decided after chunk n-1.
@@ -434,13 +431,12 @@ export async function processContactChunk(deps: IngestorDeps, data: { batchId: s
       const lookups = await loadContactLookups(tx, batch.tenantId, phones, emails, now);
       // Claims are per chunk; earlier chunks are seen through the contacts they wrote (last_import_batch_id).
       const decisions = decideContactRows(prepared, lookups, { batchId: batch.id, defaultCountry, claimed: new ClaimedKeys() });
-      const placedDecisions: PlacedDecision[] = decisions.map((d, i) => ({ ...d, ...placed(records, i) }));
       const idAt = now.getTime();
       // One draw of randomness for the chunk's new ids: a call per id cost ~5 µs a row.
       const entropy = new Uint8Array(randomBytes(10 * records.length));
       let drawn = 0;
       const newContactId = () => newId('contact', idAt, entropy.subarray(10 * drawn, 10 * ++drawn));
-      await writeContactChunk(tx, { tenantId: batch.tenantId, batchId: batch.id, now, decisions: placedDecisions, newContactId });
+      await writeContactChunk(tx, { tenantId: batch.tenantId, batchId: batch.id, now, decisions, spans: records, newContactId });
       const counts = countDecisions(countsOf(locked), decisions);
       await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
       log.info('contact import chunk', { rows: records.length, next, eof });

@@ -5,11 +5,11 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContactValues } from '../../core/imports/decide-contact-rows';
+import type { ContactValues, RowDecision } from '../../core/imports/decide-contact-rows';
 import type { Database, Db } from '../../db/client';
 import { contacts, doNotContact, importBatches, suppressionRules } from '../../db/schema/index';
 import { createTestTenant, openTestDatabase, testId } from '../../db/testing';
-import { loadContactLookups, writeContactChunk, type PlacedDecision } from './contact-sql';
+import { loadContactLookups, writeContactChunk } from './contact-sql';
 import { readLineage } from './lineage';
 
 let database: Database;
@@ -87,14 +87,18 @@ describe('writeContactChunk', () => {
     const values = (phoneE164: string, firstName: string): ContactValues => ({
       phoneE164, email: null, firstName, lastName: 'Lee', country: 'AU', timezone: null, tags: ['imported'], attributes: {},
     });
-    const decisions: PlacedDecision[] = [
-      { row: 1, decision: 'create', reason: 'new contact', phoneE164: '+61400000021', values: values('+61400000021', 'Ana'), byteStart: 10, byteEnd: 20 },
-      { row: 2, decision: 'create', reason: 'new contact', phoneE164: '+61400000022', values: values('+61400000022', 'Bo'), byteStart: 20, byteEnd: 30 },
+    const decisions: RowDecision[] = [
+      { row: 1, decision: 'create', reason: 'new contact', phoneE164: '+61400000021', values: values('+61400000021', 'Ana') },
+      { row: 2, decision: 'create', reason: 'new contact', phoneE164: '+61400000022', values: values('+61400000022', 'Bo') },
+    ];
+    const spans = [
+      { start: 10, end: 20 },
+      { start: 20, end: 30 },
     ];
     const newIds = [testId('contact'), testId('contact')];
     let next = 0;
     await db.transaction((tx) =>
-      writeContactChunk(tx, { tenantId: tenant.id, batchId, now: new Date('2026-06-01T00:00:00Z'), decisions, newContactId: () => newIds[next++] ?? 'none' }),
+      writeContactChunk(tx, { tenantId: tenant.id, batchId, now: new Date('2026-06-01T00:00:00Z'), decisions, spans, newContactId: () => newIds[next++] ?? 'none' }),
     );
 
     const rows = await db.select().from(contacts).where(eq(contacts.tenantId, tenant.id));

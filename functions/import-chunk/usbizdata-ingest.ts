@@ -21,7 +21,7 @@ import { textArrayLiteral } from '../../db/array-literals';
 import { queryRows } from '../../db/client';
 import { importBatches, tenants } from '../../db/schema/index';
 import { withOutbox } from '../shared/queue/outbox';
-import { writeLineage, type PlacedDecision } from './contact-sql';
+import { writeLineage, type ByteSpan, type LineageDecision } from './contact-sql';
 import { advanceBatch, defaultLimits, failBatch, lockChunk, type ChunkOutcome, type IngestorDeps } from './contact-import';
 import { assertOwnObjectKey, countsOf, factsOf, loadBatch } from './import-batches';
 import { inspectFile, readRecords } from './import-file';
@@ -145,32 +145,36 @@ export async function processUsbizdataChunk(deps: IngestorDeps, data: { batchId:
         for (const r of rows) existing.set(r.source_key, r.import_batch_id);
       }
       const seen = new Map<string, number>();
-      const decisions: PlacedDecision[] = [];
+      const decisions: LineageDecision[] = [];
+      // recordIds[i]: the prospect decisions[i] wrote (set once the upsert returns).
+      const recordIds: (string | null)[] = [];
+      const spans: ByteSpan[] = records;
       const upserts: Record<string, unknown>[] = [];
+      // upsertAt[k]: the decision upserts[k] belongs to.
+      const upsertAt: number[] = [];
       prepared.forEach((p, i) => {
-        const record = records[i] as CsvRecord;
-        const at = { byteStart: record.start, byteEnd: record.end };
+        recordIds.push(null);
         if (!p.ok) {
-          decisions.push({ row: p.row, decision: 'invalid_row', reason: p.reason, ...at });
+          decisions.push({ row: p.row, decision: 'invalid_row', reason: p.reason });
           return;
         }
         const d = p.draft;
         const earlier = seen.get(d.sourceKey);
         if (earlier !== undefined) {
-          decisions.push({ row: p.row, decision: 'duplicate', reason: `same business as row ${earlier}`, ...at });
+          decisions.push({ row: p.row, decision: 'duplicate', reason: `same business as row ${earlier}` });
           return;
         }
         if (existing.has(d.sourceKey) && existing.get(d.sourceKey) === batch.id) {
-          decisions.push({ row: p.row, decision: 'duplicate', reason: 'same business as an earlier row of this file', ...at });
+          decisions.push({ row: p.row, decision: 'duplicate', reason: 'same business as an earlier row of this file' });
           return;
         }
         seen.set(d.sourceKey, p.row);
         const decision: ContactDecision = existing.has(d.sourceKey) ? 'update' : 'create';
         const reason = `${decision === 'create' ? 'new prospect' : 'prospect already known: updated'}${d.highValue ? ' (high value)' : ''}`;
-        decisions.push({ row: p.row, decision, reason, ...(d.phoneE164 ? { phoneE164: d.phoneE164 } : {}), ...at } as PlacedDecision);
+        decisions.push({ row: p.row, decision, reason, ...(d.phoneE164 ? { phoneE164: d.phoneE164 } : {}) });
         upserts.push({ id: newId('prospect', now.getTime(), randomBytes(10)), ...d, row: p.row });
+        upsertAt.push(i);
       });
-      const prospectOf = new Map<number, string>();
       if (upserts.length > 0) {
         const rows = await queryRows<{ id: string; source_key: string }>(
           tx,
@@ -198,12 +202,12 @@ export async function processUsbizdataChunk(deps: IngestorDeps, data: { batchId:
               returning id, source_key`,
         );
         const idByKey = new Map(rows.map((r) => [r.source_key, r.id]));
-        for (const u of upserts) {
+        upserts.forEach((u, k) => {
           const id = idByKey.get(u.sourceKey as string);
-          if (id !== undefined) prospectOf.set(u.row as number, id);
-        }
+          if (id !== undefined) recordIds[upsertAt[k] as number] = id;
+        });
       }
-      await writeLineage(tx, { tenantId: batch.tenantId, batchId: batch.id, decisions, recordOf: prospectOf });
+      await writeLineage(tx, { tenantId: batch.tenantId, batchId: batch.id, decisions, spans, recordIds });
       const counts = countDecisions(countsOf(locked), decisions);
       await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
       log.info('usbizdata chunk', { rows: records.length, next, eof });
