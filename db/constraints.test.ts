@@ -10,6 +10,7 @@ import { databaseErrorOf, sqlState } from './errors';
 import {
   campaigns,
   contacts,
+  contactsTenantReference,
   doNotContact,
   events,
   importBatches,
@@ -20,6 +21,7 @@ import {
   sessions,
   shortLinks,
   suppressionRules,
+  tenants,
   users,
   webhookEvents,
 } from './schema/index';
@@ -237,6 +239,61 @@ describe('checks', () => {
     };
     expect(await violation(db.insert(sessions).values(session))).toEqual(checkFails('sessions_id_check'));
     await db.insert(sessions).values({ ...session, id: 'a'.repeat(64) });
+  });
+});
+
+describe('contacts.tenant_id (checked per statement by triggers, migration 0005)', () => {
+  const refused = { code: sqlState.foreignKeyViolation, constraint: 'contacts_tenant_id_tenants_id_fk' };
+
+  /** A tenant nothing else points at, so only its contacts can hold it. */
+  async function bareTenant(): Promise<string> {
+    const id = testId('tenant');
+    await db.insert(tenants).values({ id, name: 'Bare', defaultCountry: 'AU', timezone: 'Australia/Sydney' });
+    return id;
+  }
+
+  it('has the triggers the schema declares (db/schema/contacts.ts, contactsTenantReference)', async () => {
+    const found = await queryRows<{ tgname: string }>(db, sql`select tgname from pg_trigger where not tgisinternal order by tgname`);
+    expect(found.map((t) => t.tgname)).toEqual(expect.arrayContaining(contactsTenantReference.triggers));
+  });
+
+  it('refuses a contact of a tenant that does not exist, alone or among valid rows, and writes none of them', async () => {
+    const t = await createTestTenant(db);
+    const missing = testId('tenant');
+    expect(await violation(db.insert(contacts).values({ id: testId('contact'), tenantId: missing, phoneE164: phone() }))).toEqual(refused);
+    const mixed = [
+      { id: testId('contact'), tenantId: t.tenant.id, phoneE164: phone() },
+      { id: testId('contact'), tenantId: missing, phoneE164: phone() },
+    ];
+    expect(await violation(db.insert(contacts).values(mixed))).toEqual(refused);
+    const written = await db.select().from(contacts).where(sql`${contacts.tenantId} in (${t.tenant.id}, ${missing})`);
+    expect(written).toEqual([]);
+    // Contacts of two existing tenants in one statement are fine.
+    const other = await createTestTenant(db);
+    await db.insert(contacts).values([
+      { id: testId('contact'), tenantId: t.tenant.id, phoneE164: phone() },
+      { id: testId('contact'), tenantId: other.tenant.id, phoneE164: phone() },
+    ]);
+  });
+
+  it('keeps a contact in its tenant, while its other columns stay editable', async () => {
+    const [a, b] = [await createTestTenant(db), await createTestTenant(db)];
+    const id = await contact(a);
+    expect(await violation(db.update(contacts).set({ tenantId: b.tenant.id }).where(sql`${contacts.id} = ${id}`))).toEqual(refused);
+    await db.update(contacts).set({ firstName: 'Ana', tenantId: a.tenant.id }).where(sql`${contacts.id} = ${id}`);
+    const [row] = await db.select().from(contacts).where(sql`${contacts.id} = ${id}`);
+    expect(row).toMatchObject({ tenantId: a.tenant.id, firstName: 'Ana' });
+  });
+
+  it('refuses deleting or renaming a tenant that has contacts; one without may go', async () => {
+    const kept = await bareTenant();
+    await db.insert(contacts).values({ id: testId('contact'), tenantId: kept, phoneE164: phone() });
+    expect(await violation(db.delete(tenants).where(sql`${tenants.id} = ${kept}`))).toEqual(refused);
+    expect(await violation(db.update(tenants).set({ id: testId('tenant') }).where(sql`${tenants.id} = ${kept}`))).toEqual(refused);
+    await db.update(tenants).set({ name: 'Renamed' }).where(sql`${tenants.id} = ${kept}`);
+    const empty = await bareTenant();
+    await db.delete(tenants).where(sql`${tenants.id} = ${empty}`);
+    expect(await db.select().from(tenants).where(sql`${tenants.id} in (${kept}, ${empty})`)).toMatchObject([{ id: kept, name: 'Renamed' }]);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { is, SQL } from 'drizzle-orm';
 import { getTableConfig, PgDialect, PgTable, type PgColumn } from 'drizzle-orm/pg-core';
+import type { TriggerReference } from './schema/columns';
 import * as schema from './schema/index';
 
 type TableConfig = ReturnType<typeof getTableConfig>;
@@ -34,6 +35,24 @@ function tablesOf(module: Record<string, unknown>): TableConfig[] {
     .filter((value): value is PgTable => is(value, PgTable))
     .map((table) => getTableConfig(table))
     .sort((a, b) => byText(a.name, b.name));
+}
+
+function triggerReferencesOf(module: Record<string, unknown>): TriggerReference[] {
+  return Object.values(module).filter((value): value is TriggerReference => (value as Partial<TriggerReference> | null)?.kind === 'trigger_reference');
+}
+
+/** A table's references: its foreign keys and those kept by triggers, drawn alike. */
+type Reference = { name: string; columns: PgColumn[]; parent: string; triggers?: string[] };
+
+function referencesOf(config: TableConfig, byTrigger: readonly TriggerReference[]): Reference[] {
+  const foreign = config.foreignKeys.map((f) => {
+    const ref = f.reference();
+    return { name: f.getName(), columns: ref.columns, parent: getTableConfig(ref.foreignTable).name };
+  });
+  const triggered = byTrigger
+    .filter((r) => getTableConfig(r.table).name === config.name)
+    .map((r) => ({ name: r.name, columns: r.columns, parent: getTableConfig(r.foreignTable).name, triggers: r.triggers }));
+  return [...foreign, ...triggered];
 }
 
 function primaryKeyColumns(config: TableConfig): string[] {
@@ -67,9 +86,9 @@ function uniqueColumns(config: TableConfig): Set<string> {
   return names;
 }
 
-function renderEntity(config: TableConfig): string[] {
+function renderEntity(config: TableConfig, byTrigger: readonly TriggerReference[]): string[] {
   const pk = new Set(primaryKeyColumns(config));
-  const fk = new Set(config.foreignKeys.flatMap((f) => f.reference().columns.map((c) => c.name)));
+  const fk = new Set(referencesOf(config, byTrigger).flatMap((r) => r.columns.map((c) => c.name)));
   const uk = uniqueColumns(config);
   const lines = [`  ${config.name} {`];
   for (const column of config.columns) {
@@ -81,13 +100,12 @@ function renderEntity(config: TableConfig): string[] {
   return lines;
 }
 
-function renderRelationships(tables: TableConfig[]): string[] {
+function renderRelationships(tables: TableConfig[], byTrigger: readonly TriggerReference[]): string[] {
   const lines: string[] = [];
   for (const config of tables) {
     const pk = primaryKeyColumns(config);
-    for (const foreignKey of config.foreignKeys) {
-      const ref = foreignKey.reference();
-      const parent = getTableConfig(ref.foreignTable).name;
+    for (const ref of referencesOf(config, byTrigger)) {
+      const parent = ref.parent;
       const columns = ref.columns.map((c) => c.name);
       const optional = ref.columns.some((c) => !c.notNull);
       // The child's own primary key pointing at the parent: at most one child per parent.
@@ -100,7 +118,7 @@ function renderRelationships(tables: TableConfig[]): string[] {
   return lines.sort(byText);
 }
 
-function renderKeys(config: TableConfig): string[] {
+function renderKeys(config: TableConfig, byTrigger: readonly TriggerReference[]): string[] {
   const lines: string[] = [];
   const pk = config.primaryKeys[0];
   const inlinePk = config.columns.filter((c) => c.primary).map((c) => c.name);
@@ -119,11 +137,17 @@ function renderKeys(config: TableConfig): string[] {
   for (const check of [...config.checks].sort((a, b) => byText(a.name, b.name))) {
     lines.push(`- check \`${check.name}\`: \`${renderSql(check.value, config.name)}\``);
   }
+  for (const ref of referencesOf(config, byTrigger)) {
+    if (ref.triggers === undefined) continue;
+    const triggers = ref.triggers.map((t) => `\`${t}\``).join(', ');
+    lines.push(`- reference \`${ref.name}\` (${ref.columns.map((c) => c.name).join(', ')}) → ${ref.parent}, kept by triggers (checked once per statement): ${triggers}`);
+  }
   return lines;
 }
 
 export function renderErd(module: Record<string, unknown> = schema): string {
   const tables = tablesOf(module);
+  const byTrigger = triggerReferencesOf(module);
   const out = [
     '# Data model',
     '',
@@ -133,15 +157,15 @@ export function renderErd(module: Record<string, unknown> = schema): string {
     '',
     '```mermaid',
     'erDiagram',
-    ...tables.flatMap(renderEntity),
-    ...renderRelationships(tables),
+    ...tables.flatMap((t) => renderEntity(t, byTrigger)),
+    ...renderRelationships(tables, byTrigger),
     '```',
     '',
     '## Keys, indexes and checks',
     '',
   ];
   for (const config of tables) {
-    out.push(`### ${config.name}`, '', ...renderKeys(config), '');
+    out.push(`### ${config.name}`, '', ...renderKeys(config, byTrigger), '');
   }
   return out.join('\n');
 }

@@ -5,7 +5,7 @@
  * writers that go through Drizzle; the CHECK protects the data from every writer).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { bigint, check, type AnyPgColumn, char, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, check, type AnyPgColumn, char, type PgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** An instant. Drizzle hands it back as a `Date`. */
 export const instant = (name: string) => timestamp(name, { withTimezone: true });
@@ -52,3 +52,17 @@ export function country(column: AnyPgColumn): SQL {
 export function sha256Hex(column: AnyPgColumn): SQL {
   return sql`${column} ~ '^[0-9a-f]{64}$'`;
 }
+
+/**
+ * A reference the database keeps with triggers instead of a foreign key, where a per-row check costs
+ * too much on a bulk path (the rule is the same: the parent row exists and stays while it has children;
+ * the violation is SQLSTATE 23503 under `name`). Declared beside its table so db/erd.ts can draw it.
+ */
+export type TriggerReference = {
+  kind: 'trigger_reference';
+  name: string;
+  table: PgTable;
+  columns: AnyPgColumn[];
+  foreignTable: PgTable;
+  triggers: string[];
+};

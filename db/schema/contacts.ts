@@ -5,16 +5,18 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { country, countryCode, createdAt, e164, textArray, updatedAt } from './columns';
+import { country, countryCode, createdAt, e164, textArray, updatedAt, type TriggerReference } from './columns';
 import { tenants } from './tenants';
 
 export const contacts = pgTable(
   'contacts',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    /**
+     * The tenant, checked by triggers once per statement rather than by a foreign key once per row
+     * (migration 0005: same rule, a fifth less time for an import chunk's insert; docs/imports.md).
+     */
+    tenantId: text('tenant_id').notNull(),
     phoneE164: text('phone_e164').notNull(),
     /** Trimmed and lower-cased by the Ingestor. */
     email: text('email'),
@@ -46,3 +48,16 @@ export const contacts = pgTable(
     check('contacts_country_check', sql`${t.country} is null or ${country(t.country)}`),
   ],
 );
+
+/**
+ * contacts.tenant_id → tenants.id, kept by triggers (migration 0005) instead of a foreign key: the same
+ * rule, checked once per statement. db/erd.ts draws it as a foreign key.
+ */
+export const contactsTenantReference: TriggerReference = {
+  kind: 'trigger_reference',
+  name: 'contacts_tenant_id_tenants_id_fk',
+  table: contacts,
+  columns: [contacts.tenantId],
+  foreignTable: tenants,
+  triggers: ['contacts_tenant_check', 'contacts_tenant_fixed', 'tenants_keep_contacts_delete', 'tenants_keep_contacts_update'],
+};

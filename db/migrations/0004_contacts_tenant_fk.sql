@@ -1,0 +1,1 @@
+ALTER TABLE "contacts" DROP CONSTRAINT "contacts_tenant_id_tenants_id_fk";
