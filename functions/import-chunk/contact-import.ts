@@ -62,12 +62,16 @@ export type IngestorDeps = {
 const previewSize = 50;
 
 /**
- * Turns off PostgreSQL's JIT compilation for the rest of the transaction. An import's statements carry
- * arrays of thousands of keys, which inflate the planner's estimates past the JIT thresholds: compiling
- * took ~290 ms a lookup at 25,000 keys, longer than running it (docs/imports.md, "Numbers").
+ * Settings for the rest of an import's transaction (`set_config(…, true)` is `set local`, so they also
+ * pass a transaction-mode pooler), both measured (docs/imports.md, "Numbers"):
+ * - no JIT: an import's statements carry arrays of thousands of keys, which inflate the planner's
+ *   estimates past the JIT thresholds; compiling took ~290 ms a lookup at 25,000 keys, longer than
+ *   running it;
+ * - `work_mem` 32 MB: the contacts insert's statement trigger (migration 0005) reads the inserted rows
+ *   from a tuplestore, which at the default 4 MB spilled a 25,000-row chunk to a temporary file (~50 ms).
  */
-async function withoutJit(tx: Tx): Promise<void> {
-  await queryRows(tx, sql`set local jit = off`);
+async function tuneImportTransaction(tx: Tx): Promise<void> {
+  await queryRows(tx, sql`select set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`);
 }
 
 function limitsOf(deps: IngestorDeps): IngestLimits {
@@ -211,16 +215,21 @@ export async function dryRunContactImport(deps: IngestorDeps, input: DryRunInput
   // Chunk n's lookups run in the database while chunk n-1 is decided and chunk n+1 is read and prepared
   // here. Decisions stay in file order (the claims depend on it): chunk n is decided after chunk n-1.
   let inFlight: Promise<void> = Promise.resolve();
+  // Nothing is written during a dry-run: once the tenant is counted big, it stays so for this file.
+  let knownContacts = 0;
   const flush = async (records: CsvRecord[]) => {
     if (records.length === 0) return;
     const prepared = records.map((r) => prepareContactRow(r, ++row, plan, defaultCountry));
     const { phones, emails } = keysOf(prepared);
     const lookups = deps.db.transaction(async (tx) => {
-      await withoutJit(tx);
-      return loadContactLookups(tx, input.tenantId, phones, emails, deps.now());
+      await tuneImportTransaction(tx);
+      return loadContactLookups(tx, input.tenantId, phones, emails, deps.now(), { knownContacts });
     });
     await inFlight;
-    inFlight = lookups.then((found) => decide(records, prepared, found));
+    inFlight = lookups.then((found) => {
+      knownContacts = Math.max(knownContacts, found.contactsAtLeast);
+      return decide(records, prepared, found);
+    });
     // Awaited by the next flush (or at the end); until then a failure must not count as unhandled.
     inFlight.catch(() => undefined);
   };
@@ -362,12 +371,12 @@ export async function failBatch(db: Db, batchId: string, error: string, now: Dat
 }
 
 /**
- * Opens a chunk's transaction: no JIT for its set-based statements (`withoutJit`), then locks the batch
+ * Opens a chunk's transaction: tuned for its set-based statements (`tuneImportTransaction`), then locks the batch
  * (and, per tenant, all imports: decisions must not race another import's writes) and checks the fence.
  * Returns the locked batch, or undefined when this chunk is not (or no longer) due.
  */
 export async function lockChunk(tx: Tx, batchId: string, tenantId: string, offset: number): Promise<BatchRow | undefined> {
-  await withoutJit(tx);
+  await tuneImportTransaction(tx);
   await queryRows(tx, sql`select pg_advisory_xact_lock(hashtext(${`import:${tenantId}`}))`);
   const [locked] = await tx.select().from(importBatches).where(eq(importBatches.id, batchId)).for('update').limit(1);
   if (locked === undefined || locked.bytesProcessed !== offset || (locked.status !== 'queued' && locked.status !== 'running')) return undefined;
@@ -428,7 +437,9 @@ export async function processContactChunk(deps: IngestorDeps, data: { batchId: s
       const now = deps.now();
       const prepared = records.map((r, i) => prepareContactRow(r, locked.rowsProcessed + i + 1, plan, defaultCountry));
       const { phones, emails } = keysOf(prepared);
-      const lookups = await loadContactLookups(tx, batch.tenantId, phones, emails, now);
+      // Each contact this import created or updated so far is a distinct contact of the tenant.
+      const written = countsOf(locked);
+      const lookups = await loadContactLookups(tx, batch.tenantId, phones, emails, now, { knownContacts: written.create + written.update });
       // Claims are per chunk; earlier chunks are seen through the contacts they wrote (last_import_batch_id).
       const decisions = decideContactRows(prepared, lookups, { batchId: batch.id, defaultCountry, claimed: new ClaimedKeys() });
       const idAt = now.getTime();
@@ -437,7 +448,7 @@ export async function processContactChunk(deps: IngestorDeps, data: { batchId: s
       let drawn = 0;
       const newContactId = () => newId('contact', idAt, entropy.subarray(10 * drawn, 10 * ++drawn));
       await writeContactChunk(tx, { tenantId: batch.tenantId, batchId: batch.id, now, decisions, spans: records, newContactId });
-      const counts = countDecisions(countsOf(locked), decisions);
+      const counts = countDecisions(written, decisions);
       await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
       log.info('contact import chunk', { rows: records.length, next, eof });
       return eof ? 'finished' : 'processed';

@@ -63,8 +63,10 @@ describe('loadContactLookups', () => {
     const emails = new Set(['shared@example.com', 'mine@example.com', 'nobody@example.com']);
     const byJoin = await loadContactLookups(db, tenant.id, phones, emails, now, { probeFrom: Number.MAX_SAFE_INTEGER });
     const byProbe = await loadContactLookups(db, tenant.id, phones, emails, now, { probeFrom: 0 });
+    // Told the tenant is big (this import already wrote that many contacts): probes without counting.
+    const byKnownSize = await loadContactLookups(db, tenant.id, phones, emails, now, { probeFrom: 1000, knownContacts: 1500 });
 
-    for (const lookups of [byJoin, byProbe]) {
+    for (const lookups of [byJoin, byProbe, byKnownSize]) {
       expect([...lookups.byPhone.keys()].sort()).toEqual(['+61400000001', '+61400000003']);
       expect(lookups.byEmail.get('shared@example.com')).toMatchObject({ phoneE164: '+61400000001', firstName: 'Old', email: 'shared@example.com' });
       expect([...lookups.byEmail.keys()]).toEqual(['shared@example.com']);
@@ -72,7 +74,10 @@ describe('loadContactLookups', () => {
       expect(Object.fromEntries([...lookups.cooldowns].map(([phone, c]) => [phone, c.reason]))).toEqual({ '+61400000007': 'long', '+61400000008': 'until lifted' });
       expect(lookups.cooldowns.get('+61400000007')?.expiresAt?.toISOString()).toBe(new Date(now.getTime() + 30 * day).toISOString());
     }
-    expect(byProbe).toEqual(byJoin);
+    const { contactsAtLeast: counted, ...joined } = byJoin;
+    expect(counted).toBe(3);
+    expect(byKnownSize.contactsAtLeast).toBe(1500);
+    for (const { contactsAtLeast: _, ...lookups } of [byProbe, byKnownSize]) expect(lookups).toEqual(joined);
   });
 });
 
