@@ -105,14 +105,13 @@ function renderRelationships(tables: TableConfig[], byTrigger: readonly TriggerR
   for (const config of tables) {
     const pk = primaryKeyColumns(config);
     for (const ref of referencesOf(config, byTrigger)) {
-      const parent = ref.parent;
       const columns = ref.columns.map((c) => c.name);
       const optional = ref.columns.some((c) => !c.notNull);
       // The child's own primary key pointing at the parent: at most one child per parent.
       const oneToOne = columns.length === pk.length && columns.every((c) => pk.includes(c));
       const parentSide = optional ? '|o' : '||';
       const childSide = oneToOne ? 'o|' : 'o{';
-      lines.push(`  ${parent} ${parentSide}--${childSide} ${config.name} : "${columns.join(', ')}"`);
+      lines.push(`  ${ref.parent} ${parentSide}--${childSide} ${config.name} : "${columns.join(', ')}"`);
     }
   }
   return lines.sort(byText);

@@ -21,7 +21,7 @@ import { textArrayLiteral } from '../../db/array-literals';
 import { queryRows } from '../../db/client';
 import { importBatches, tenants } from '../../db/schema/index';
 import { withOutbox } from '../shared/queue/outbox';
-import { writeLineage, type ByteSpan, type LineageDecision } from './contact-sql';
+import { writeLineage, type LineageDecision } from './contact-sql';
 import { advanceBatch, defaultLimits, failBatch, lockChunk, type ChunkOutcome, type IngestorDeps } from './contact-import';
 import { assertOwnObjectKey, countsOf, factsOf, loadBatch } from './import-batches';
 import { inspectFile, readRecords } from './import-file';
@@ -147,13 +147,11 @@ export async function processUsbizdataChunk(deps: IngestorDeps, data: { batchId:
       const seen = new Map<string, number>();
       const decisions: LineageDecision[] = [];
       // recordIds[i]: the prospect decisions[i] wrote (set once the upsert returns).
-      const recordIds: (string | null)[] = [];
-      const spans: ByteSpan[] = records;
+      const recordIds = new Array<string | null>(prepared.length).fill(null);
       const upserts: Record<string, unknown>[] = [];
       // upsertAt[k]: the decision upserts[k] belongs to.
       const upsertAt: number[] = [];
       prepared.forEach((p, i) => {
-        recordIds.push(null);
         if (!p.ok) {
           decisions.push({ row: p.row, decision: 'invalid_row', reason: p.reason });
           return;
@@ -207,7 +205,7 @@ export async function processUsbizdataChunk(deps: IngestorDeps, data: { batchId:
           if (id !== undefined) recordIds[upsertAt[k] as number] = id;
         });
       }
-      await writeLineage(tx, { tenantId: batch.tenantId, batchId: batch.id, decisions, spans, recordIds });
+      await writeLineage(tx, { tenantId: batch.tenantId, batchId: batch.id, decisions, spans: records, recordIds });
       const counts = countDecisions(countsOf(locked), decisions);
       await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
       log.info('usbizdata chunk', { rows: records.length, next, eof });

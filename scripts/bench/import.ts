@@ -14,8 +14,8 @@
  *
  * Each import runs in a child process of its own (this script bundled as the functions are, on plain
  * Node, `--child`), so its peak RSS (getrusage: the process's maximum resident set, read before the
- * dry-run and after each phase) is the import's and not the generator's or the baseline's. The child's heap is sized as Node sizes it in the
- * function's container (`--heap-mb`, default 128: Node gives V8 a quarter of the cgroup's memory, and
+ * dry-run and after each phase) is the import's and not the generator's or the baseline's. The child's
+ * heap is sized as Node sizes it in the function's container (`--heap-mb`, default 128: Node gives V8 a quarter of the cgroup's memory, and
  * the dry-run runs in `api`, 512 MB in project.yml; the commit's `import-chunk` has twice that). On a
  * big machine V8's own default lets garbage pile up to several times the live set before a full
  * collection (~50 MB live at 1,000,000 rows, a 200 MB heap); `--heap-mb 0` shows that. The chunk chain is
