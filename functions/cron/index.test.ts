@@ -30,7 +30,7 @@ async function startProbe(steps: number): Promise<string> {
 async function probeStatus(probeId: string) {
   const res = await fetch(`${h.url}/api/ops/queue-probe/${probeId}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { steps: number; handled: number; redeliveries: number; done: boolean; startedAt: string; finishedAt: string | null };
+  return (await res.json()) as { steps: number; handled: number; redeliveries: number; undelivered: number; done: boolean; startedAt: string; finishedAt: string | null };
 }
 
 const count = async (query: ReturnType<typeof sql>) => (await queryRows<{ n: number }>(h.db(), query))[0]?.n;
@@ -41,7 +41,7 @@ describe('queue probe through the local relay', () => {
     expect(await probeStatus(probeId)).toMatchObject({ steps: 25, handled: 0, done: false, finishedAt: null });
     await h.drain();
     const status = await probeStatus(probeId);
-    expect(status).toMatchObject({ steps: 25, handled: 25, redeliveries: 0, done: true });
+    expect(status).toMatchObject({ steps: 25, handled: 25, redeliveries: 0, undelivered: 0, done: true });
     expect(status.finishedAt).not.toBeNull();
     expect(await count(sql`select count(*)::int as n from relay_messages where state = 'delivered'`)).toBe(25);
     expect(await count(sql`select count(*)::int as n from outbox where status = 'published'`)).toBe(25);
@@ -52,8 +52,9 @@ describe('queue probe through the local relay', () => {
     await h.drain();
     // QStash (and the relay after a crash) may deliver a message again: make step 2 due once more.
     await queryRows(h.db(), sql`update relay_messages set state = 'pending', delivered_at = null where dedupe_id = ${`probe:${probeId}:step:2`}`);
+    expect(await probeStatus(probeId)).toMatchObject({ handled: 3, redeliveries: 0, undelivered: 1, done: true });
     expect(await h.drain()).toBe(1);
-    expect(await probeStatus(probeId)).toMatchObject({ handled: 3, redeliveries: 1, done: true });
+    expect(await probeStatus(probeId)).toMatchObject({ handled: 3, redeliveries: 1, undelivered: 0, done: true });
     expect(await count(sql`select count(*)::int as n from outbox`)).toBe(3);
     expect(await count(sql`select count(*)::int as n from relay_messages`)).toBe(3);
   });

@@ -83,6 +83,12 @@ export type QueueProbeStatus = {
   redeliveries: number;
   /** The chain's outbox rows not yet marked published: a crash between publish and mark leaves one for the cron sweep. */
   unpublished: number;
+  /**
+   * The chain's messages the local relay holds and has not recorded as delivered: a kill after the
+   * handler answered but before the relay recorded it leaves one until its lease expires and it is
+   * redelivered (always 0 on QStash, which keeps its own).
+   */
+  undelivered: number;
   done: boolean;
   startedAt: string;
   finishedAt: string | null;
@@ -96,6 +102,7 @@ const statusRow = z.object({
   handled: z.number().int(),
   redeliveries: z.number().int(),
   unpublished: z.number().int(),
+  undelivered: z.number().int(),
 });
 
 export async function readQueueProbe(db: Db, probeId: string): Promise<QueueProbeStatus | undefined> {
@@ -105,7 +112,9 @@ export async function readQueueProbe(db: Db, probeId: string): Promise<QueueProb
                count(s.step)::int as handled,
                coalesce(sum(s.deliveries - 1), 0)::int as redeliveries,
                (select count(*) from outbox o
-                 where o.status = 'pending' and o.dedupe_id like ${`probe:${probeId}:%`})::int as unpublished
+                 where o.status = 'pending' and o.dedupe_id like ${`probe:${probeId}:%`})::int as unpublished,
+               (select count(*) from relay_messages r
+                 where r.state = 'pending' and r.dedupe_id like ${`probe:${probeId}:%`})::int as undelivered
           from queue_probes p
           left join queue_probe_steps s on s.probe_id = p.id
          where p.id = ${probeId}
@@ -119,6 +128,7 @@ export async function readQueueProbe(db: Db, probeId: string): Promise<QueueProb
     handled: row.handled,
     redeliveries: row.redeliveries,
     unpublished: row.unpublished,
+    undelivered: row.undelivered,
     done: row.handled === row.steps,
     startedAt: row.created_at.toISOString(),
     finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
