@@ -17,7 +17,8 @@ import { newId } from '../../core/ids';
 import { contactMappingSchema, planMapping, suggestContactMapping, type ContactMapping, type MappingPlan } from '../../core/imports/contact-mapping';
 import type { CsvRecord } from '../../core/imports/csv-reader';
 import { ClaimedKeys } from '../../core/imports/claimed-keys';
-import { countDecisions, decideContactRows, emptyCounts, isRejected, type ContactLookups, type ImportCounts, type RowDecision } from '../../core/imports/decide-contact-rows';
+import { indexContacts, withWritten } from '../../core/imports/contact-lookups';
+import { countDecisions, decideContactRows, emptyCounts, isRejected, type ContactLookups, type ExistingContact, type ImportCounts, type RowDecision } from '../../core/imports/decide-contact-rows';
 import { normalizeCountry, prepareContactRow, type PreparedRow } from '../../core/imports/prepare-contact-row';
 import type { BlobStore } from '../../core/ports/blob-store';
 import type { Queue } from '../../core/ports/queue';
@@ -27,7 +28,8 @@ import { importBatches, importRowBlocks, importRows, tenants } from '../../db/sc
 import type { Logger } from '../shared/log';
 import { withOutbox, type Stage } from '../shared/queue/outbox';
 import type { Clock, RandomBytes } from '../shared/services';
-import { loadContactLookups, writeContactChunk, writeLineage, type ByteSpan } from './contact-sql';
+import type { ChunkReadAhead } from './chunk-read-ahead';
+import { loadContactLookups, writeContactChunk, writeLineage, type ByteSpan, type LoadedLookups } from './contact-sql';
 import { assertOwnObjectKey, countsOf, factsOf, importSummary, loadBatch, type BatchRow, type ImportSummary, type PreviewDecision } from './import-batches';
 import { inspectFile, readRecords, type ImportFileFacts } from './import-file';
 
@@ -38,9 +40,10 @@ export type IngestLimits = {
   inlineBytes: number;
 };
 
-// 25,000 rows a commit chunk: 1,000,000 rows committed in 43.6 s against 51.7 s with 10,000 (fewer
-// transactions, lookups and lineage blocks), and no faster at 50,000 (docs/imports.md, "Numbers").
-export const defaultLimits: IngestLimits = { chunkRows: 25_000, inlineBytes: 1024 * 1024 };
+// 10,000 rows a commit chunk: 1,000,000 rows committed in 32.6 s, against 38.4-39.3 s with 25,000 and
+// 39.9-42.2 s with 5,000 (docs/imports.md, "Numbers"). The index pages a chunk's lookups read are still
+// in the database's buffers when its insert writes them; at 25,000 rows they no longer were.
+export const defaultLimits: IngestLimits = { chunkRows: 10_000, inlineBytes: 1024 * 1024 };
 
 /**
  * The dry-run decides in batches of at most this many rows, with one batch's lookups in flight while the
@@ -57,21 +60,26 @@ export type IngestorDeps = {
   now: Clock;
   random: RandomBytes;
   limits?: Partial<IngestLimits>;
+  /** This process's guess at the next commit chunk (chunk-read-ahead.ts); one per composition. */
+  readAhead: ChunkReadAhead<ContactChunk>;
 };
 
 const previewSize = 50;
 
 /**
  * Settings for the rest of an import's transaction (`set_config(…, true)` is `set local`, so they also
- * pass a transaction-mode pooler), both measured (docs/imports.md, "Numbers"):
+ * pass a transaction-mode pooler), each measured (docs/imports.md, "Numbers"):
  * - no JIT: an import's statements carry arrays of thousands of keys, which inflate the planner's
  *   estimates past the JIT thresholds; compiling took ~290 ms a lookup at 25,000 keys, longer than
  *   running it;
  * - `work_mem` 32 MB: the contacts insert's statement trigger (migration 0005) reads the inserted rows
- *   from a tuplestore, which at the default 4 MB spilled a 25,000-row chunk to a temporary file (~50 ms).
+ *   from a tuplestore, which at the default 4 MB spilled a 25,000-row chunk to a temporary file (~50 ms);
+ * - no bitmap scans: where the contacts have no statistics yet (a table that grew by a million rows in
+ *   a minute, or autovacuum off), the planner took each key's probe for 27 rows and answered it with a
+ *   bitmap scan, 365 ms for 25,000 keys against 136 ms as a plain index scan.
  */
 async function tuneImportTransaction(tx: Tx): Promise<void> {
-  await queryRows(tx, sql`select set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`);
+  await queryRows(tx, sql`select set_config('jit', 'off', true), set_config('work_mem', '32MB', true), set_config('enable_bitmapscan', 'off', true)`);
 }
 
 function limitsOf(deps: IngestorDeps): IngestLimits {
@@ -362,6 +370,95 @@ async function readChunk(blobs: BlobStore, batch: BatchRow, facts: ImportFileFac
   return { records, eof, next: eof ? facts.size : (last?.next ?? offset) };
 }
 
+/** A commit chunk as read from the file and prepared, and when read ahead, its early lookups. */
+export type ContactChunk = {
+  records: CsvRecord[];
+  prepared: PreparedRow[];
+  phones: Set<string>;
+  emails: Set<string>;
+  eof: boolean;
+  next: number;
+  early?: EarlyLookups;
+};
+
+/**
+ * This chunk's lookups, made while the chunk before it was writing (core/imports/contact-lookups.ts),
+ * and the contacts that chunk wrote: a promise until it committed, then the list; null when it failed,
+ * or when only the database knows what it left (then this chunk looks up afresh).
+ */
+type EarlyLookups<Written = Promise<ExistingContact[] | null>> = { found: LoadedLookups; madeAt: Date; written: Written };
+
+/** Rows prepared between two turns of the event loop (~3 ms of work). */
+const prepareSliceRows = 1000;
+
+async function readContactChunk(
+  deps: IngestorDeps,
+  batch: BatchRow,
+  input: { facts: ImportFileFacts; plan: MappingPlan; offset: number; firstRow: number },
+): Promise<ContactChunk> {
+  const { records, eof, next } = await readChunk(deps.blobs, batch, input.facts, input.offset, limitsOf(deps).chunkRows);
+  const defaultCountry = batch.defaultCountry ?? 'AU';
+  const prepared = new Array<PreparedRow>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    // Read ahead, this runs beside another chunk's statements: it lets their answers in every so often.
+    if (i > 0 && i % prepareSliceRows === 0) await new Promise((resolve) => setImmediate(resolve));
+    prepared[i] = prepareContactRow(records[i] as CsvRecord, input.firstRow + i, input.plan, defaultCountry);
+  }
+  return { records, prepared, ...keysOf(prepared), eof, next };
+}
+
+/**
+ * The next chunk, read ahead, with its lookups made at once on another connection (they then overlap
+ * this chunk's writes). A lookup that fails only costs the next chunk a lookup of its own.
+ */
+async function readContactChunkAhead(
+  deps: IngestorDeps,
+  batch: BatchRow,
+  input: { facts: ImportFileFacts; plan: MappingPlan; offset: number; firstRow: number; knownContacts: number },
+  written: Promise<ExistingContact[] | null>,
+): Promise<ContactChunk> {
+  const chunk = await readContactChunk(deps, batch, input);
+  const madeAt = deps.now();
+  try {
+    const found = await deps.db.transaction(async (tx) => {
+      await tuneImportTransaction(tx);
+      return loadContactLookups(tx, batch.tenantId, chunk.phones, chunk.emails, madeAt, { knownContacts: input.knownContacts });
+    });
+    return { ...chunk, early: { found, madeAt, written } };
+  } catch (error) {
+    deps.log.warn('contact import early lookup failed', { importId: batch.id, err: error });
+    return chunk;
+  }
+}
+
+/** Clocks of the processes that run chunks may differ by this much. */
+const clockSkewMs = 60_000;
+
+/** Early lookups whose chunk before wrote what it says (awaited outside the transaction: that chunk may still be publishing). */
+async function settledEarly(chunk: ContactChunk): Promise<EarlyLookups<ExistingContact[]> | undefined> {
+  if (chunk.early === undefined) return undefined;
+  const written = await chunk.early.written;
+  return written === null ? undefined : { ...chunk.early, written };
+}
+
+/**
+ * The early lookups brought up to date, if no other contact import of the tenant wrote since they were
+ * made (imports of one tenant take turns under its lock, and each stamps its batch row as it writes).
+ * Run under this chunk's lock.
+ */
+async function earlyLookups(tx: Tx, batch: BatchRow, chunk: ContactChunk, early: EarlyLookups<ExistingContact[]> | undefined): Promise<ContactLookups | undefined> {
+  if (early === undefined) return undefined;
+  const since = new Date(early.madeAt.getTime() - clockSkewMs).toISOString();
+  const [other] = await queryRows<{ wrote: boolean }>(
+    tx,
+    sql`select exists (select 1 from import_batches
+                        where tenant_id = ${batch.tenantId} and kind = 'contacts' and id <> ${batch.id} and updated_at >= ${since}::timestamptz) as wrote`,
+  );
+  if (other?.wrote !== false) return undefined;
+  const { dnc, cooldowns } = early.found;
+  return { ...indexContacts(withWritten(early.found.contacts, early.written), chunk.phones, chunk.emails), dnc, cooldowns };
+}
+
 /** Marks a batch failed (a permanent error: the file vanished, the mapping no longer fits). */
 export async function failBatch(db: Db, batchId: string, error: string, now: Date): Promise<void> {
   await db
@@ -409,15 +506,15 @@ export async function processContactChunk(deps: IngestorDeps, data: { batchId: s
   if (batch === undefined) return 'unknown_batch';
   if (batch.bytesProcessed !== data.offset || (batch.status !== 'queued' && batch.status !== 'running')) return 'already_processed';
   const log = deps.log.child({ importId: batch.id, tenantId: batch.tenantId, chunk: data.chunk });
+  // bytes_processed and rows_processed advance together, so the fence on the offset also fixes the first row.
+  const at = { batchId: batch.id, offset: data.offset, firstRow: batch.rowsProcessed + 1 };
   let facts: ImportFileFacts;
   let plan: MappingPlan;
-  let records: CsvRecord[];
-  let eof: boolean;
-  let next: number;
+  let chunk: ContactChunk;
   try {
     facts = factsOf(batch);
     plan = planOrThrow(facts.headers, parseMapping(batch.mapping));
-    ({ records, eof, next } = await readChunk(deps.blobs, batch, facts, data.offset, limitsOf(deps).chunkRows));
+    chunk = await (deps.readAhead.take(at) ?? readContactChunk(deps, batch, { facts, plan, offset: at.offset, firstRow: at.firstRow }));
   } catch (error) {
     if (error instanceof DomainError && !error.retryable) {
       log.error('contact import failed', { err: error });
@@ -426,33 +523,54 @@ export async function processContactChunk(deps: IngestorDeps, data: { batchId: s
     }
     throw error;
   }
+  const { records, prepared, phones, emails, eof, next } = chunk;
   const defaultCountry = batch.defaultCountry ?? 'AU';
 
-  return withOutbox(
-    deps.db,
-    deps.queue,
-    async (tx, stage): Promise<ChunkOutcome> => {
-      const locked = await lockChunk(tx, batch.id, batch.tenantId, data.offset);
-      if (locked === undefined) return 'already_processed';
-      const now = deps.now();
-      const prepared = records.map((r, i) => prepareContactRow(r, locked.rowsProcessed + i + 1, plan, defaultCountry));
-      const { phones, emails } = keysOf(prepared);
-      // Each contact this import created or updated so far is a distinct contact of the tenant.
-      const written = countsOf(locked);
-      const lookups = await loadContactLookups(tx, batch.tenantId, phones, emails, now, { knownContacts: written.create + written.update });
-      // Claims are per chunk; earlier chunks are seen through the contacts they wrote (last_import_batch_id).
-      const decisions = decideContactRows(prepared, lookups, { batchId: batch.id, defaultCountry, claimed: new ClaimedKeys() });
-      const idAt = now.getTime();
-      // One draw of randomness for the chunk's new ids: a call per id cost ~5 µs a row.
-      const entropy = new Uint8Array(randomBytes(10 * records.length));
-      let drawn = 0;
-      const newContactId = () => newId('contact', idAt, entropy.subarray(10 * drawn, 10 * ++drawn));
-      await writeContactChunk(tx, { tenantId: batch.tenantId, batchId: batch.id, now, decisions, spans: records, newContactId });
-      const counts = countDecisions(written, decisions);
-      await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
-      log.info('contact import chunk', { rows: records.length, next, eof });
-      return eof ? 'finished' : 'processed';
-    },
-    { log: deps.log, now: deps.now },
-  );
+  // Tells the chunk read ahead what this one wrote, once that is committed (a promise settles once: the
+  // `finally` settles it null if this chunk did not get that far).
+  let settleFollowing = (_written: ExistingContact[] | null) => {};
+  let wrote: ExistingContact[] | null = null;
+  const early = await settledEarly(chunk);
+  try {
+    const outcome = await withOutbox(
+      deps.db,
+      deps.queue,
+      async (tx, stage): Promise<ChunkOutcome> => {
+        const locked = await lockChunk(tx, batch.id, batch.tenantId, data.offset);
+        if (locked === undefined) return 'already_processed';
+        // Each contact this import created or updated so far is a distinct contact of the tenant.
+        const written = countsOf(locked);
+        const knownContacts = written.create + written.update;
+        if (!eof) {
+          const following = { batchId: batch.id, offset: next, firstRow: at.firstRow + records.length };
+          const followingWritten = new Promise<ExistingContact[] | null>((resolve) => {
+            settleFollowing = resolve;
+          });
+          deps.readAhead.start(following, () =>
+            readContactChunkAhead(deps, batch, { facts, plan, offset: following.offset, firstRow: following.firstRow, knownContacts }, followingWritten),
+          );
+        }
+        const now = deps.now();
+        const caughtUp = await earlyLookups(tx, locked, chunk, early);
+        const lookups = caughtUp ?? (await loadContactLookups(tx, batch.tenantId, phones, emails, now, { knownContacts }));
+        // Claims are per chunk; earlier chunks are seen through the contacts they wrote (last_import_batch_id).
+        const decisions = decideContactRows(prepared, lookups, { batchId: batch.id, defaultCountry, claimed: new ClaimedKeys() });
+        const idAt = now.getTime();
+        // One draw of randomness for the chunk's new ids: a call per id cost ~5 µs a row.
+        const entropy = new Uint8Array(randomBytes(10 * records.length));
+        let drawn = 0;
+        const newContactId = () => newId('contact', idAt, entropy.subarray(10 * drawn, 10 * ++drawn));
+        wrote = await writeContactChunk(tx, { tenantId: batch.tenantId, batchId: batch.id, now, decisions, spans: records, newContactId });
+        const counts = countDecisions(written, decisions);
+        await advanceBatch(tx, stage, { batch: locked, counts, rows: records.length, next, eof, chunk: data.chunk, now });
+        log.info('contact import chunk', { rows: records.length, next, eof, earlyLookups: caughtUp !== undefined });
+        return eof ? 'finished' : 'processed';
+      },
+      { log: deps.log, now: deps.now },
+    );
+    settleFollowing(wrote);
+    return outcome;
+  } finally {
+    settleFollowing(null);
+  }
 }

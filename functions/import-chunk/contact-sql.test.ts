@@ -74,10 +74,15 @@ describe('loadContactLookups', () => {
       expect(Object.fromEntries([...lookups.cooldowns].map(([phone, c]) => [phone, c.reason]))).toEqual({ '+61400000007': 'long', '+61400000008': 'until lifted' });
       expect(lookups.cooldowns.get('+61400000007')?.expiresAt?.toISOString()).toBe(new Date(now.getTime() + 30 * day).toISOString());
     }
-    const { contactsAtLeast: counted, ...joined } = byJoin;
+    const { contactsAtLeast: counted, contacts: found, ...joined } = byJoin;
     expect(counted).toBe(3);
     expect(byKnownSize.contactsAtLeast).toBe(1500);
-    for (const { contactsAtLeast: _, ...lookups } of [byProbe, byKnownSize]) expect(lookups).toEqual(joined);
+    const idsOf = (contacts: readonly { id: string }[]) => [...new Set(contacts.map((c) => c.id))].sort();
+    for (const { contactsAtLeast: _, contacts, ...lookups } of [byProbe, byKnownSize]) {
+      expect(lookups).toEqual(joined);
+      // A probe finds a contact once per key it has (phone and email): the same contacts either way.
+      expect(idsOf(contacts)).toEqual(idsOf(found));
+    }
   });
 });
 

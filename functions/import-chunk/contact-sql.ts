@@ -12,6 +12,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { isRejected, type ContactLookups, type ContactValues, type Cooldown, type ExistingContact, type RowDecision } from '../../core/imports/decide-contact-rows';
+import { contactAsWritten, indexContacts } from '../../core/imports/contact-lookups';
 import { arrayLiteral, numberArrayLiteral, textArrayLiteral } from '../../db/array-literals';
 import { queryRows, type Db, type Tx } from '../../db/client';
 import { isUniqueViolation } from '../../db/errors';
@@ -52,6 +53,8 @@ function toExisting(row: z.infer<typeof contactRow>): ExistingContact {
 const defaultProbeFrom = 100_000;
 
 export type LoadedLookups = ContactLookups & {
+  /** Every contact found by phone or email (a contact found by both, twice): `indexContacts` built the maps from them. */
+  contacts: ExistingContact[];
   /** How many contacts the tenant is known to have, up to the probing bound: pass it on as `knownContacts`. */
   contactsAtLeast: number;
 };
@@ -74,11 +77,9 @@ export async function loadContactLookups(
 ): Promise<LoadedLookups> {
   const probeFrom = options.probeFrom ?? defaultProbeFrom;
   const known = options.knownContacts ?? 0;
-  const byPhone = new Map<string, ExistingContact>();
-  const byEmail = new Map<string, ExistingContact>();
   const dnc = new Set<string>();
   const cooldowns = new Map<string, Cooldown>();
-  if (phones.size === 0) return { byPhone, byEmail, dnc, cooldowns, contactsAtLeast: known };
+  if (phones.size === 0) return { byPhone: new Map(), byEmail: new Map(), dnc, cooldowns, contacts: [], contactsAtLeast: known };
   const phoneList = textArrayLiteral(phones);
   const emailList = textArrayLiteral(emails);
 
@@ -109,19 +110,13 @@ export async function loadContactLookups(
             union all
             select c.* from unnest(${emailList}::text[]) as k(email)
               cross join lateral (select ${contactColumns} from contacts
-                                   where tenant_id = ${tenantId} and email is not null and lower(email) = k.email offset 0) c
-            order by id`
+                                   where tenant_id = ${tenantId} and email is not null and lower(email) = k.email offset 0) c`
       : sql`select ${contactColumns} from contacts
              where tenant_id = ${tenantId}
-               and (phone_e164 = any(${phoneList}::text[]) or (email is not null and lower(email) = any(${emailList}::text[])))
-             order by id`,
+               and (phone_e164 = any(${phoneList}::text[]) or (email is not null and lower(email) = any(${emailList}::text[])))`,
   );
-  for (const raw of contacts) {
-    const c = toExisting(contactRow.parse(raw));
-    if (phones.has(c.phoneE164)) byPhone.set(c.phoneE164, c);
-    // Ordered by id: the first contact seen for an email is the oldest, which is the one it matches.
-    if (c.email !== null && emails.has(c.email) && !byEmail.has(c.email)) byEmail.set(c.email, c);
-  }
+  const found = contacts.map((raw) => toExisting(contactRow.parse(raw)));
+  const { byPhone, byEmail } = indexContacts(found, phones, emails);
 
   // DNC and cooldowns in one pass over the phones. The longest-lasting active rule speaks for a number
   // (null = until lifted, sorted first).
@@ -147,7 +142,7 @@ export async function loadContactLookups(
     if (r.listed === true) dnc.add(r.phone);
     if (r.reason !== null && !cooldowns.has(r.phone)) cooldowns.set(r.phone, { expiresAt: r.expires_ms === null ? null : new Date(r.expires_ms), reason: r.reason });
   }
-  return { byPhone, byEmail, dnc, cooldowns, contactsAtLeast };
+  return { byPhone, byEmail, dnc, cooldowns, contacts: found, contactsAtLeast };
 }
 
 /** Where a row sits in the uploaded file (rejected.csv copies these bytes back out). */
@@ -162,26 +157,32 @@ export type LineageDecision = Pick<RowDecision, 'row' | 'decision' | 'reason' | 
  * and one parameter per column whatever the chunk's size). `spans[i]` is where `decisions[i]`'s row is
  * in the file: passed alongside rather than copied into each decision (a copy per row was ~1 µs a row,
  * and garbage to collect).
+ *
+ * Returns the contacts written, as they now are (what a lookup would find of them), or null when an
+ * upsert had to merge into contacts written meanwhile by someone else, whose state only the database knows.
  */
 export async function writeContactChunk(
   tx: Tx,
   input: { tenantId: string; batchId: string; now: Date; decisions: readonly RowDecision[]; spans: readonly ByteSpan[]; newContactId: () => string },
-): Promise<void> {
+): Promise<ExistingContact[] | null> {
   const { tenantId, batchId, now, decisions } = input;
   const at = now.toISOString();
   const updates = new ContactColumns();
   const creates = new ContactColumns();
   // recordIds[i]: the contact decisions[i] created or updated.
   const recordIds = new Array<string | null>(decisions.length).fill(null);
+  let written: ExistingContact[] | null = [];
   for (let i = 0; i < decisions.length; i++) {
     const d = decisions[i] as RowDecision;
     if (d.decision === 'update') {
       updates.push(d.contactId, d.row, d.values);
       recordIds[i] = d.contactId;
+      written.push(contactAsWritten(d.contactId, d.values, batchId, d.row));
     } else if (d.decision === 'create') {
       const id = input.newContactId();
       creates.push(id, d.row, d.values);
       recordIds[i] = id;
+      written.push(contactAsWritten(id, d.values, batchId, d.row));
     }
   }
 
@@ -229,6 +230,7 @@ export async function writeContactChunk(
             returning id, last_import_row, xmax::text <> '0' as existed)
             select id, last_import_row from written where existed`,
       );
+      written = null;
       // The upsert kept the existing contact's id there; the lineage must point at it.
       const indexOf = new Map(decisions.map((d, i) => [d.row, i]));
       for (const r of taken) {
@@ -238,6 +240,7 @@ export async function writeContactChunk(
     }
   }
   await writeLineage(tx, { tenantId, batchId, decisions, spans: input.spans, recordIds });
+  return written;
 }
 
 function isEmpty(record: Record<string, string>): boolean {

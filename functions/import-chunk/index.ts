@@ -18,6 +18,7 @@ import { importChunkMessage } from '../../core/queue/import-chunk-message';
 import type { AppEnv } from '../shared/app';
 import { droppedDelivery, readDelivery, verifyDelivery } from '../shared/queue/verify-delivery';
 import type { Services } from '../shared/services';
+import { ChunkReadAhead } from './chunk-read-ahead';
 import { processContactChunk, type IngestorDeps } from './contact-import';
 import { loadBatch } from './import-batches';
 import { processUsbizdataChunk } from './usbizdata-ingest';
@@ -26,7 +27,7 @@ export type ImportChunkServices = Pick<Services, 'config' | 'db' | 'queue' | 'de
 
 export function ingestorDeps(services: Omit<ImportChunkServices, 'deliveries' | 'blobUploads'>): IngestorDeps {
   const { db, queue, blobs, log, now, random, config } = services;
-  return { db, queue, blobs, log, now, random, limits: { chunkRows: config.imports.chunkRows } };
+  return { db, queue, blobs, log, now, random, limits: config.imports, readAhead: new ChunkReadAhead() };
 }
 
 export function importChunkRoutes(services: ImportChunkServices): Hono<AppEnv> {

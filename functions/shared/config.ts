@@ -112,8 +112,8 @@ export type Config = {
   sessions: SessionConfig;
   /** Unset → generated into DATA_DIR on first start (local mode only). */
   edgeCallbackSecret: string | undefined;
-  /** Ingestor: rows per import chunk (one transaction and one queue hop each). Default 25,000. */
-  imports: { chunkRows: number };
+  /** Ingestor: rows per import chunk (one transaction and one queue hop each); unset, the Ingestor's default (10,000, import-chunk/contact-import.ts). */
+  imports: { chunkRows?: number };
   alerts: AlertsConfig;
 };
 
@@ -217,7 +217,7 @@ export function parseConfig(raw: Record<string, string | undefined>, cwd = '.'):
       : { kind: 'dev-mailbox' },
     sessions: { idleTtlMinutes: env.SESSION_IDLE_TTL_MINUTES ?? 12 * 60, absoluteTtlHours: env.SESSION_ABSOLUTE_TTL_HOURS ?? 7 * 24 },
     edgeCallbackSecret: env.EDGE_CALLBACK_SECRET,
-    imports: { chunkRows: env.IMPORT_CHUNK_ROWS ?? 25_000 },
+    imports: env.IMPORT_CHUNK_ROWS === undefined ? {} : { chunkRows: env.IMPORT_CHUNK_ROWS },
     alerts: { webhookUrl: env.ALERT_WEBHOOK_URL, emailTo: env.ALERT_EMAIL_TO ?? [], tenantWebhookTargets: reactorEnv === 'production' ? 'public_only' : 'any' },
   };
 }

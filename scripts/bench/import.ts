@@ -1,5 +1,5 @@
 /**
- * `npm run bench:import [-- --rows N --pglite-rows M --heap-mb H --skip-pg --skip-pglite]`: the Ingestor's speed.
+ * `npm run bench:import [-- --rows N --pglite-rows M --heap-mb H --chunk-rows C --skip-pg --skip-pglite]`: the Ingestor's speed.
  *
  * 1. PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; a throw-away
  *    database is created and dropped): a seeded N-row contacts CSV (default 1,000,000) through
@@ -38,6 +38,7 @@ import { createLocalBlobStore } from '../../functions/shared/blobs/local-blob-st
 import { createLogger } from '../../functions/shared/log';
 import { createLocalQueue } from '../../functions/shared/queue/local-queue';
 import { commitContactImport, dryRunContactImport, processContactChunk, type IngestorDeps } from '../../functions/import-chunk/contact-import';
+import { ChunkReadAhead } from '../../functions/import-chunk/chunk-read-ahead';
 import { loadBatch } from '../../functions/import-chunk/import-batches';
 import { nodeBundle } from '../node-bundle';
 import { generateContactsCsv } from './generate-contacts';
@@ -74,6 +75,8 @@ const childSchema = z.object({
   file: fileSchema,
   label: z.string(),
   migrationsFolder: z.string(),
+  /** Rows per commit chunk; undefined: the function's default. */
+  chunkRows: z.number().optional(),
 });
 type ChildJob = z.infer<typeof childSchema>;
 const figuresMark = 'bench-import-figures ';
@@ -83,7 +86,7 @@ async function child(job: ChildJob): Promise<void> {
   const database = await openDatabase(job.target.kind === 'postgres' ? { kind: 'postgres', url: job.target.url, max: 2 } : job.target);
   try {
     if (job.target.kind === 'pglite') await migrateDatabase(database, { migrationsFolder: job.migrationsFolder });
-    const figures = await runImport(database, job.dir, job.file, job.label);
+    const figures = await runImport(database, job);
     console.log(figuresMark + JSON.stringify(figures));
   } finally {
     await database.close();
@@ -117,7 +120,7 @@ function inChild(bundle: string, job: ChildJob, heapMb: number): Promise<Figures
   });
 }
 
-async function runImport(database: Database, dir: string, file: z.infer<typeof fileSchema>, label: string): Promise<Figures> {
+async function runImport(database: Database, { dir, file, label, chunkRows }: ChildJob): Promise<Figures> {
   const log = createLogger({ level: 'error' });
   const db = database.db;
   const { tenant, admin } = await createTestTenant(db, { name: `bench ${label}` });
@@ -147,7 +150,8 @@ async function runImport(database: Database, dir: string, file: z.infer<typeof f
     log,
     now: () => new Date(),
     random: (n) => new Uint8Array(randomBytes(n)),
-    limits: {},
+    limits: chunkRows === undefined ? {} : { chunkRows },
+    readAhead: new ChunkReadAhead(),
   };
 
   const rssBeforeMb = peakRssMb();
@@ -223,6 +227,7 @@ async function main(): Promise<void> {
   const rows = arg('--rows', 1_000_000);
   const pgliteRows = arg('--pglite-rows', 100_000);
   const heapMb = arg('--heap-mb', 128, 0, 16_384);
+  const chunkRows = process.argv.includes('--chunk-rows') ? arg('--chunk-rows', 0, 100, 100_000) : undefined;
   console.log(`each import in a child process, V8 heap ${heapMb > 0 ? `capped at ${heapMb} MB (as in the function's container)` : "at V8's default for this machine"}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'reactor-bench-import-'));
   try {
@@ -235,7 +240,7 @@ async function main(): Promise<void> {
       try {
         await migrateDatabase(database);
         const base = await baseline(database, throwaway.url, file.path);
-        const ours = await inChild(bundle, { target: { kind: 'postgres', url: throwaway.url }, dir, file, label: 'pg', migrationsFolder }, heapMb);
+        const ours = await inChild(bundle, { target: { kind: 'postgres', url: throwaway.url }, dir, file, label: 'pg', migrationsFolder, chunkRows }, heapMb);
         print('PostgreSQL', ours);
         const baseMs = base.copyMs + base.insertMs;
         console.log(`  baseline psql \\copy ${seconds(base.copyMs)} s + INSERT … ON CONFLICT ${seconds(base.insertMs)} s = ${seconds(baseMs)} s (${base.inserted.toLocaleString()} contacts)`);
@@ -247,7 +252,7 @@ async function main(): Promise<void> {
     }
     if (!flag('--skip-pglite')) {
       const file = await generateContactsCsv(path.join(dir, 'contacts-pglite.csv'), pgliteRows);
-      print('PGlite (in memory)', await inChild(bundle, { target: { kind: 'pglite', dir: 'memory://' }, dir, file, label: 'pglite', migrationsFolder }, heapMb));
+      print('PGlite (in memory)', await inChild(bundle, { target: { kind: 'pglite', dir: 'memory://' }, dir, file, label: 'pglite', migrationsFolder, chunkRows }, heapMb));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
