@@ -62,9 +62,11 @@ describe('send function', () => {
     expect(perJob).toEqual({ jobs: 260, calls: 260 });
     const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
     expect(campaign?.status).toBe('done');
-    // 260 jobs in batches of 250: one wake-up per lane, and one continuation after the full batch.
+    // 260 jobs in batches of 250: one wake-up per lane, and one continuation if a lane's batch came
+    // back full. Lanes claiming at the same moment may split the jobs so that neither batch is full;
+    // either way the chains end with the work, no lane lost and none running on.
     const [deliveries] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from relay_messages where destination = 'send' and state = 'delivered'`);
-    expect(deliveries?.n).toBe(senderLanes + 1);
+    expect([senderLanes, senderLanes + 1]).toContain(deliveries?.n);
   });
 
   it('the cron safety net wakes a tenant whose chain was lost, once a minute, and leaves a running one alone', async () => {
