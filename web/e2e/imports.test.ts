@@ -92,6 +92,9 @@ describe('imports in the browser', () => {
     await done.waitFor();
     expect(await done.innerText()).toContain('Imported contacts.csv');
     await page.getByTestId('toast').getByText(/2 new, 0 updated, 2 rejected/).waitFor();
+    // The history says so too: the dry run's row is now the finished import.
+    await page.getByTestId('import-history').getByText('done', { exact: true }).waitFor();
+    expect(await page.getByTestId('import-history').getByText('dry run only').count()).toBe(0);
     await page.screenshot({ path: await screenshotPath('imports-3-committed'), fullPage: true });
 
     // The rejected rows, as uploaded, with decision and reason.
