@@ -82,6 +82,14 @@ async function tuneImportTransaction(tx: Tx): Promise<void> {
   await queryRows(tx, sql`select set_config('jit', 'off', true), set_config('work_mem', '32MB', true), set_config('enable_bitmapscan', 'off', true)`);
 }
 
+/** Lookups outside a chunk's transaction (the dry-run's, a read-ahead's), in a tuned transaction of their own. */
+function loadLookupsApart(db: Db, tenantId: string, keys: { phones: Set<string>; emails: Set<string> }, now: Date, knownContacts: number): Promise<LoadedLookups> {
+  return db.transaction(async (tx) => {
+    await tuneImportTransaction(tx);
+    return loadContactLookups(tx, tenantId, keys.phones, keys.emails, now, { knownContacts });
+  });
+}
+
 function limitsOf(deps: IngestorDeps): IngestLimits {
   return { ...defaultLimits, ...deps.limits };
 }
@@ -228,11 +236,7 @@ export async function dryRunContactImport(deps: IngestorDeps, input: DryRunInput
   const flush = async (records: CsvRecord[]) => {
     if (records.length === 0) return;
     const prepared = records.map((r) => prepareContactRow(r, ++row, plan, defaultCountry));
-    const { phones, emails } = keysOf(prepared);
-    const lookups = deps.db.transaction(async (tx) => {
-      await tuneImportTransaction(tx);
-      return loadContactLookups(tx, input.tenantId, phones, emails, deps.now(), { knownContacts });
-    });
+    const lookups = loadLookupsApart(deps.db, input.tenantId, keysOf(prepared), deps.now(), knownContacts);
     await inFlight;
     inFlight = lookups.then((found) => {
       knownContacts = Math.max(knownContacts, found.contactsAtLeast);
@@ -420,10 +424,7 @@ async function readContactChunkAhead(
   const chunk = await readContactChunk(deps, batch, input);
   const madeAt = deps.now();
   try {
-    const found = await deps.db.transaction(async (tx) => {
-      await tuneImportTransaction(tx);
-      return loadContactLookups(tx, batch.tenantId, chunk.phones, chunk.emails, madeAt, { knownContacts: input.knownContacts });
-    });
+    const found = await loadLookupsApart(deps.db, batch.tenantId, chunk, madeAt, input.knownContacts);
     return { ...chunk, early: { found, madeAt, written } };
   } catch (error) {
     deps.log.warn('contact import early lookup failed', { importId: batch.id, err: error });
